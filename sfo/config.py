@@ -1,0 +1,41 @@
+"""Settings: each read at call time from the environment, with a default and help.
+
+Nothing here is read at import time, so tests and tools can change a setting
+for one call. ``sfo settings`` prints the list; docs/settings.md documents it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable, default and what it is for."""
+
+    env: str
+    default: str
+    help: str
+
+    def get(self) -> str:
+        """The current value (environment, else the default)."""
+        return os.environ.get(self.env, self.default)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SFO_RULES", "", "Path of a local rule pack laid over the default one "
+            "(the same as --rules); empty for the default pack."),
+    Setting("SFO_DATA_DIR", "var", "Folder for generated demo data and local working files."),
+    Setting("SFO_PROGRESS", "auto", "Progress bars on stderr: 'auto' (for bundles of 200 "
+            "people or more, when stderr is a terminal or forced), 'always' or 'never'."),
+    Setting("SFO_DEBUG", "", "Set to 1 to show a full traceback for unexpected errors."),
+)
+
+
+def setting(env: str) -> str:
+    """The value of a registered setting."""
+    for s in SETTINGS:
+        if s.env == env:
+            return s.get()
+    raise KeyError(f"{env} is not a registered setting")

@@ -1,0 +1,435 @@
+"""Shared, vectorised groundwork for the practice-standard rules.
+
+``prepare`` turns validated case records into the frames every rule reads:
+events with their start and end, contacts attributed to events, completed
+risk assessments, registrations with open ends closed, and allocation
+spells per event. The helpers answer the questions the rules keep asking
+(the risk profile on a date, whether the DA/child trigger holds over a
+period, the first record in a window) for many rows at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sfo.domain.calendar import WorkingCalendar
+from sfo.domain.records import ROSH_LEVELS, CaseRecords
+from sfo.domain.rulepack import RulePack
+
+# Open-ended spells and registrations end here: later than any real date,
+# still inside the nanosecond range pandas uses.
+FAR_FUTURE = pd.Timestamp("2200-01-01")
+ROSH_RANK = {level: rank for rank, level in enumerate(ROSH_LEVELS)}
+
+FINDING_COLUMNS = ["crn", "event_id", "rule_id", "date", "evidence", "summary"]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Frames the rules read, restricted to what was recorded up to each as-of."""
+
+    records: CaseRecords
+    pack: RulePack
+    cal: WorkingCalendar
+    as_of: pd.DataFrame          # crn (code), crn_str, as_of, as_of_source
+    events: pd.DataFrame         # ev, crn, event_id, sentence_type, sentence_date, start, end, ...
+    contacts: pd.DataFrame       # crn, ev, date, type_code, outcome_code, enforcement_code, ns, ...
+    assessments: pd.DataFrame    # completed risk assessments: crn, date, rosh, record_id, ...
+    registrations: pd.DataFrame  # crn, record_id, type_code, level, start, end, next_review_date
+    spells: pd.DataFrame         # named allocation spells: crn, staff_code, start, to, record_id
+    allocations: pd.DataFrame    # every allocation row up to as-of (named or not)
+    event_spells: pd.DataFrame   # one row per named spell overlapping an event window
+
+    def wd(self, dates: pd.Series | np.ndarray, n: int | np.ndarray) -> np.ndarray:
+        """Working-day arithmetic returning nanosecond datetimes (NaT kept)."""
+        return self.cal.add(np.asarray(dates, dtype="datetime64[ns]"), n).astype(
+            "datetime64[ns]"
+        )
+
+    def as_of_of(self, crn: pd.Series | np.ndarray) -> np.ndarray:
+        """Each person's as-of date, by person code."""
+        return self.as_of["as_of"].to_numpy()[np.asarray(crn, dtype="int64")]
+
+    def codes(self, key: str) -> tuple[str, ...]:
+        """A code list from the pack."""
+        return self.pack.codes_of(key)
+
+    def param(self, rule_id: str, key: str) -> Any:
+        """A threshold from the pack."""
+        return self.pack.param(rule_id, key)
+
+    def days(self, rule_id: str, key: str) -> pd.Timedelta:
+        """A calendar-day threshold as a Timedelta."""
+        return pd.Timedelta(days=int(self.pack.param(rule_id, key)))
+
+    def contacts_of(self, codes: Sequence[str]) -> pd.DataFrame:
+        """Contacts of the given type codes."""
+        return self.contacts[self.contacts["type_code"].isin(list(codes))]
+
+    # -- profile and trigger -------------------------------------------------
+    def high_risk_on(self, crn: pd.Series, when: pd.Series) -> np.ndarray:
+        """Whether each (person, date) has a high-risk profile on that date."""
+        n = len(crn)
+        out = np.zeros(n, dtype=bool)
+        if n == 0:
+            return out
+        q = pd.DataFrame({"crn": np.asarray(crn), "date": np.asarray(when, "datetime64[ns]"),
+                          "qid": np.arange(n)})
+        q = q[q["date"].notna()]
+        high = {ROSH_RANK[level] for level in self.codes("high_rosh")}
+        if len(self.assessments) and len(q):
+            latest = latest_on_or_before(q, "date", self.assessments[["crn", "date", "rosh"]],
+                                         by="crn")
+            hit = latest["rosh"].isin(list(high)).to_numpy()
+            out[latest["qid"].to_numpy()[hit]] = True
+        regs = self.registrations
+        if len(regs) and len(q):
+            hr = regs["type_code"].isin(self.codes("high_rosh_registrations")) | (
+                (regs["type_code"] == self.codes("mappa_registration")[0])
+                & regs["level"].isin(self.codes("high_mappa_levels"))
+            )
+            active = active_between(q, regs[hr], "date", "date")
+            out[active] = True
+        return out
+
+    def registration_active(self, crn: pd.Series, first: pd.Series, last: pd.Series,
+                            types: Sequence[str]) -> np.ndarray:
+        """Whether a registration of these types is active at any time in [first, last]."""
+        n = len(crn)
+        out = np.zeros(n, dtype=bool)
+        regs = self.registrations[self.registrations["type_code"].isin(list(types))]
+        if n == 0 or regs.empty:
+            return out
+        q = pd.DataFrame({"crn": np.asarray(crn),
+                          "first": np.asarray(first, "datetime64[ns]"),
+                          "last": np.asarray(last, "datetime64[ns]"), "qid": np.arange(n)})
+        out[active_between(q, regs, "first", "last")] = True
+        return out
+
+    def trigger(self, ev: pd.Series, first: pd.Series, last: pd.Series) -> np.ndarray:
+        """Whether the DA/child trigger holds for each event over [first, last]."""
+        events = self.events.set_index("ev")
+        static = events["da_static"].reindex(np.asarray(ev)).fillna(False).to_numpy(bool)
+        crn = events["crn"].reindex(np.asarray(ev))
+        regs = self.registration_active(crn, first, last, self.codes("da_child_registrations"))
+        return static | regs
+
+
+def latest_on_or_before(q: pd.DataFrame, on: str, cands: pd.DataFrame,
+                        by: str | list[str], cand_on: str = "date") -> pd.DataFrame:
+    """For each query row, the latest candidate with the same ``by`` dated on or before it.
+
+    Returns the query rows (only those with a match) joined to the candidate's
+    columns; candidate columns clashing with query columns get a ``_c`` suffix.
+    """
+    return _asof(q, on, cands, by, cand_on, "backward")
+
+
+def first_on_or_after(q: pd.DataFrame, on: str, cands: pd.DataFrame,
+                      by: str | list[str], cand_on: str = "date") -> pd.DataFrame:
+    """For each query row, the first candidate with the same ``by`` dated on or after it."""
+    return _asof(q, on, cands, by, cand_on, "forward")
+
+
+def first_after(q: pd.DataFrame, on: str, cands: pd.DataFrame,
+                by: str | list[str], cand_on: str = "date") -> pd.DataFrame:
+    """For each query row, the first candidate with the same ``by`` dated strictly after it."""
+    return _asof(q, on, cands, by, cand_on, "forward", exact=False)
+
+
+def _asof(q: pd.DataFrame, on: str, cands: pd.DataFrame, by: str | list[str],
+          cand_on: str, direction: str, exact: bool = True) -> pd.DataFrame:
+    by_cols = [by] if isinstance(by, str) else list(by)
+    left = q[q[on].notna()].sort_values(on, kind="stable")
+    right = cands[cands[cand_on].notna()].copy()
+    right = right.rename(columns={c: f"{c}_c" for c in right.columns
+                                  if c in left.columns and c not in by_cols})
+    right_on = f"{cand_on}_c" if f"{cand_on}_c" in right.columns else cand_on
+    right["_found"] = right[right_on]
+    right = right.sort_values(right_on, kind="stable")
+    if left.empty or right.empty:
+        empty = left.iloc[0:0].copy()
+        for col in right.columns:
+            if col not in by_cols:
+                empty[col] = right[col].iloc[0:0]
+        return empty
+    left = left.astype({c: right[c].dtype for c in by_cols if left[c].dtype != right[c].dtype})
+    merged = pd.merge_asof(left, right, left_on=on, right_on=right_on, by=by_cols,
+                           direction=direction, allow_exact_matches=exact)  # type: ignore[arg-type]
+    return merged[merged["_found"].notna()].drop(columns="_found")
+
+
+def active_between(q: pd.DataFrame, regs: pd.DataFrame, first: str, last: str) -> np.ndarray:
+    """Query ids (``qid``) for which a registration in ``regs`` is active in [first, last]."""
+    if q.empty or regs.empty:
+        return np.array([], dtype="int64")
+    cols = list(dict.fromkeys(["crn", "qid", first, last]))
+    m = q[cols].merge(regs[["crn", "start", "end"]], on="crn")
+    hit = (m["start"] <= m[last]) & (m["end"] > m[first])
+    return np.unique(m.loc[hit, "qid"].to_numpy())
+
+
+def add_months(dates: pd.Series, months: int) -> pd.Series:
+    """Calendar months added (day clipped to the month's end), vectorised."""
+    d = pd.to_datetime(dates)
+    valid = d.notna()
+    out = pd.Series(pd.NaT, index=d.index, dtype="datetime64[ns]")
+    if not valid.any():
+        return out
+    v = d[valid]
+    month_index = v.dt.year * 12 + (v.dt.month - 1) + months
+    first = pd.to_datetime({"year": month_index // 12, "month": month_index % 12 + 1,
+                            "day": 1})
+    last_day = (first + pd.offsets.MonthEnd(0)).dt.day
+    day = np.minimum(v.dt.day.to_numpy(), last_day.to_numpy())
+    out[valid] = (first + pd.to_timedelta(day - 1, unit="D")).to_numpy()
+    return out
+
+
+def findings_frame(crn: object, event_id: object, rule_id: str, when: object,
+                   evidence: list[list[str]], summary: list[str]) -> pd.DataFrame:
+    """Rows in the common shape every rule returns."""
+    n = len(summary)
+    return pd.DataFrame({
+        "crn": np.asarray(crn, dtype=object) if n else np.array([], dtype=object),
+        "event_id": np.asarray(event_id, dtype=object) if n else np.array([], dtype=object),
+        "rule_id": pd.Series([rule_id] * n, dtype=object),
+        "date": np.asarray(when, dtype="datetime64[ns]") if n
+        else np.array([], dtype="datetime64[ns]"),
+        "evidence": pd.Series(evidence, dtype=object),
+        "summary": pd.Series(summary, dtype=object),
+    })
+
+
+def empty_findings() -> pd.DataFrame:
+    """A findings frame with no rows."""
+    return findings_frame([], [], "", [], [], [])
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_FMT_CACHE: dict[int, str] = {}
+
+
+def fmt(d: object) -> str:
+    """A date as people write it: 2 April 2024."""
+    if d is None:
+        return "an unknown date"
+    if isinstance(d, pd.Timestamp):
+        key = d.value
+    elif isinstance(d, np.datetime64):
+        if np.isnat(d):
+            return "an unknown date"
+        key = int(d.astype("datetime64[ns]").astype("int64"))
+    else:
+        ts = pd.Timestamp(d)  # type: ignore[arg-type]
+        if pd.isna(ts):
+            return "an unknown date"
+        key = ts.value
+    if key == pd.NaT.value:
+        return "an unknown date"
+    text = _FMT_CACHE.get(key)
+    if text is None:
+        ts = pd.Timestamp(key)
+        text = f"{ts.day} {_MONTHS[ts.month - 1]} {ts.year}"
+        _FMT_CACHE[key] = text
+    return text
+
+
+def group_lists(keys: np.ndarray, values: list[object]) -> tuple[np.ndarray, list[list[object]]]:
+    """Values gathered per key, for keys already sorted (unique keys, lists in order)."""
+    keys = np.asarray(keys)
+    if len(keys) == 0:
+        return keys, []
+    cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    bounds = [0, *cuts.tolist(), len(keys)]
+    return keys[[0, *cuts.tolist()]], [values[a:b] for a, b in zip(bounds[:-1], bounds[1:],
+                                                                    strict=True)]
+
+
+def ids(*values: object) -> list[str]:
+    """Evidence ids without blanks."""
+    return [v if isinstance(v, str) else str(v) for v in values
+            if v is not None and v is not pd.NA and v == v and v != ""]
+
+
+def crn_codes(people_crns: pd.Index, values: pd.Series) -> np.ndarray:
+    """Integer codes of CRNs (positions in ``people_crns``; -1 when unknown)."""
+    codes, uniques = pd.factorize(values)
+    if len(uniques) == 0:
+        return np.full(len(values), -1, dtype="int64")
+    remap = people_crns.get_indexer(pd.Index(uniques)).astype("int64")
+    return np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+
+
+def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
+            as_of: date | None, today: date) -> Prepared:
+    """Build the frames the rules read.
+
+    People are keyed by integer codes (positions in people.csv's CRN list) in
+    every prepared frame, which keeps joins over millions of contacts cheap;
+    the engine turns codes back into CRNs.
+    """
+    people = records.table("people")
+    crn_index = pd.Index(people["crn"].astype(str))
+    contacts_all = records.table("contacts")
+    ccode = crn_codes(crn_index, contacts_all["crn"])
+
+    # -- as-of per person ------------------------------------------------------
+    n_people = len(crn_index)
+    if as_of is not None:
+        asof_arr = np.full(n_people, np.datetime64(as_of, "ns"))
+        source = np.full(n_people, "given", dtype=object)
+    else:
+        is_charge = contacts_all["type_code"].isin(list(pack.codes_of("charge"))).to_numpy()
+        ch_pos = np.flatnonzero(is_charge)
+        ch_dates = contacts_all["contact_date"].to_numpy()[ch_pos]
+        order = np.lexsort((ch_dates.view("i8"), ccode[ch_pos]))
+        ch_pos = ch_pos[order]
+        first_of = np.unique(ccode[ch_pos], return_index=True)
+        asof_arr = np.full(n_people, np.datetime64(today, "ns"))
+        source = np.full(n_people, "today", dtype=object)
+        pos = ch_pos[first_of[1]]
+        who = first_of[0]
+        asof_arr[who] = contacts_all["contact_date"].to_numpy()[pos]
+        ids_ = contacts_all["record_id"].iloc[pos].tolist()
+        source[who] = [f"charge (contact {cid})" for cid in ids_]
+    asof = pd.DataFrame({"crn": np.arange(n_people), "crn_str": crn_index.to_numpy(),
+                         "as_of": asof_arr, "as_of_source": source})
+
+    def upto(frame: pd.DataFrame, col: str, codes: np.ndarray | None = None
+             ) -> tuple[pd.DataFrame, np.ndarray]:
+        codes = crn_codes(crn_index, frame["crn"]) if codes is None else codes
+        keep = frame[col].to_numpy() <= asof_arr[np.maximum(codes, 0)]
+        out = frame[keep].copy() if not keep.all() else frame.copy()
+        out["crn"] = codes[keep]
+        return out, keep
+
+    # -- events ------------------------------------------------------------------
+    ev = records.table("events").copy()
+    ev["crn"] = crn_codes(crn_index, ev["crn"])
+    post_release = ev["sentence_type"].isin(["licence", "post_sentence_supervision"])
+    ev["start"] = ev["sentence_date"].where(~(post_release & ev["release_date"].notna()),
+                                            ev["release_date"])
+    ev["as_of"] = asof_arr[ev["crn"].to_numpy()]
+    ev = ev[ev["start"] <= ev["as_of"]].copy()
+    ev["end"] = ev["as_of"].where(
+        ev["terminated_date"].isna() | (ev["terminated_date"] > ev["as_of"]),
+        ev["terminated_date"],
+    )
+    ev["licence"] = ev["sentence_type"] == "licence"
+    words = "|".join(pack.codes_of("da_offence_words"))
+    offence_da = ev["index_offence"].fillna("").str.contains(words, case=False, regex=True)
+    reqs = ev["requirements"].fillna("").str.lower().str.split(";")
+    needed = set(pack.codes_of("da_requirements"))
+    req_da = reqs.map(lambda items: bool(needed.intersection(i.strip() for i in items)))
+    ev["da_static"] = offence_da.to_numpy(bool) | req_da.to_numpy(bool)
+    ev = ev.sort_values(["crn", "start", "event_id"], kind="stable").reset_index(drop=True)
+    ev["ev"] = np.arange(len(ev), dtype="int64")
+
+    # -- contacts: up to as-of, attributed to events, sorted by (event, date) ----
+    keep = contacts_all["contact_date"].to_numpy() <= asof_arr[np.maximum(ccode, 0)]
+    cols = ["event_id", "contact_date", "type_code", "outcome_code", "enforcement_code",
+            "national_standard", "record_id"]
+    src = contacts_all[cols][keep] if not keep.all() else contacts_all[cols]
+    # Codes as categoricals and ids as plain objects: filtering them is cheap.
+    c = pd.DataFrame({
+        "crn": ccode[keep], "event_id": src["event_id"],
+        "date": src["contact_date"], "type_code": src["type_code"].astype("category"),
+        "outcome_code": src["outcome_code"].astype("category"),
+        "enforcement_code": src["enforcement_code"].astype("category"),
+        "ns": src["national_standard"].to_numpy(bool),
+        "record_id": src["record_id"].to_numpy(dtype=object),
+    }).reset_index(drop=True)
+    c["ev"] = _attribute_to_events(c, ev)
+    c = c.drop(columns="event_id")
+    order = np.lexsort((np.arange(len(c)), c["date"].to_numpy().view("i8"),
+                        c["ev"].to_numpy()))
+    c = c.take(order).reset_index(drop=True)
+
+    # -- completed risk assessments ----------------------------------------------
+    a = records.table("assessments")
+    done = (
+        a["assessment_type"].isin(pack.codes_of("risk_assessment_types"))
+        & a["completed_date"].notna()
+        & ~a["status"].isin(pack.codes_of("incomplete_statuses"))
+    )
+    a, _ = upto(a[done].assign(date=a.loc[done, "completed_date"]), "date")
+    group_cols = ["rosh_public", "rosh_known_adult", "rosh_children", "rosh_staff"]
+    ranks = {col: a[col].map(ROSH_RANK).astype("float64") for col in ["rosh_overall", *group_cols]}
+    assessments = pd.DataFrame({
+        "crn": a["crn"].to_numpy(), "date": a["date"].to_numpy(),
+        "record_id": a["record_id"].to_numpy(),
+        "rosh": ranks["rosh_overall"].fillna(-1).astype("int64").to_numpy(),
+        "groups_max": pd.concat([ranks[g] for g in group_cols], axis=1).max(axis=1)
+        .fillna(-1).astype("int64").to_numpy(),
+    }).sort_values(["crn", "date", "record_id"], kind="stable").reset_index(drop=True)
+
+    # -- registrations -----------------------------------------------------------
+    r, _ = upto(records.table("registrations"), "registered_date")
+    registrations = pd.DataFrame({
+        "crn": r["crn"].to_numpy(), "record_id": r["record_id"].to_numpy(),
+        "type_code": r["type_code"].to_numpy(), "level": r["level"].to_numpy(),
+        "start": r["registered_date"].to_numpy(),
+        "end": r["deregistered_date"].fillna(FAR_FUTURE).to_numpy(),
+        "deregistered_date": r["deregistered_date"].to_numpy(),
+        "next_review_date": r["next_review_date"].to_numpy(),
+    })
+
+    # -- allocation spells -------------------------------------------------------
+    al, _ = upto(records.table("allocations"), "allocated_from")
+    allocations = pd.DataFrame({
+        "crn": al["crn"].to_numpy(), "staff_code": al["staff_code"].to_numpy(),
+        "start": al["allocated_from"].to_numpy(),
+        "to": al["allocated_to"].fillna(FAR_FUTURE).to_numpy(),
+        "record_id": al["record_id"].to_numpy(),
+    })
+    allocations["named"] = ~allocations["staff_code"].str.endswith("U")
+    spells = allocations[allocations["named"]].reset_index(drop=True)
+
+    es = ev[["ev", "crn", "event_id", "start", "end", "sentence_type", "licence"]].merge(
+        spells.rename(columns={"start": "from", "record_id": "spell_id"}), on="crn")
+    es = es[(es["from"] <= es["end"]) & (es["to"] >= es["start"])].copy()
+    es["alloc_date"] = es[["from", "start"]].max(axis=1)
+    es["until"] = es[["to", "end"]].min(axis=1)
+    es = es.sort_values(["ev", "alloc_date", "spell_id"], kind="stable").reset_index(drop=True)
+
+    return Prepared(records=records, pack=pack, cal=cal, as_of=asof, events=ev, contacts=c,
+                    assessments=assessments, registrations=registrations, spells=spells,
+                    allocations=allocations, event_spells=es)
+
+
+def _attribute_to_events(c: pd.DataFrame, ev: pd.DataFrame) -> np.ndarray:
+    """Each contact's event key: its own event_id, else the event running on its date."""
+    out = np.full(len(c), -1, dtype="int64")
+    if ev.empty or c.empty:
+        return out
+    # Integer keys: (person code, event id code) -> event key.
+    ev_codes, ev_uniques = pd.factorize(ev["event_id"])
+    width = np.int64(len(ev_uniques) + 1)
+    key = pd.Index(ev["crn"].to_numpy().astype("int64") * width + ev_codes)
+    has_id = c["event_id"].notna().to_numpy()
+    if has_id.any():
+        ccodes = pd.Index(ev_uniques).get_indexer(pd.Index(c["event_id"][has_id]))
+        ck = c["crn"].to_numpy()[has_id].astype("int64") * width + ccodes
+        pos = key.get_indexer(pd.Index(np.where(ccodes >= 0, ck, -1)))
+        out[has_id] = np.where(pos >= 0, ev["ev"].to_numpy()[np.maximum(pos, 0)], -1)
+    rest = out == -1
+    if rest.any():
+        q = pd.DataFrame({"crn": c["crn"].to_numpy()[rest],
+                          "date": c["date"].to_numpy()[rest],
+                          "qid": np.flatnonzero(rest)})
+        cands = ev[["crn", "start", "ev"]].rename(columns={"start": "date"})
+        back = latest_on_or_before(q, "date", cands, by="crn")
+        out[back["qid"].to_numpy()] = back["ev"].to_numpy()
+        still = q[~q["qid"].isin(back["qid"])]
+        if len(still):
+            fwd = first_on_or_after(still, "date", cands, by="crn")
+            out[fwd["qid"].to_numpy()] = fwd["ev"].to_numpy()
+    return out

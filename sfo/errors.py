@@ -1,0 +1,74 @@
+"""Errors the toolkit raises on purpose; anything else is a bug.
+
+    SfoError                      every error a user may see (CLI exit 2, st.error)
+    ├── InputError                something the user supplied is wrong
+    │   ├── BundleInvalid         a bundle failed validation (carries Problems)
+    │   ├── MappingInvalid        a header-mapping file is wrong
+    │   └── RulesInvalid          a rules file is wrong
+    └── NotFound                  a person, case or file asked for does not exist
+
+Each error's ``str()`` is a complete, plain-English message fit to show a
+user as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SfoError(Exception):
+    """Base class: an error with a message meant for the user."""
+
+
+class InputError(SfoError):
+    """Something the user supplied (a file, an option) is wrong."""
+
+
+class NotFound(SfoError):
+    """A person, case or file that was asked for does not exist."""
+
+
+class RulesInvalid(InputError):
+    """A rules file could not be read or has a wrong value."""
+
+
+class MappingInvalid(InputError):
+    """A header-mapping file could not be read or is inconsistent."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One precise thing wrong with an input file."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class BundleInvalid(InputError):
+    """A bundle failed validation; nothing from it was used."""
+
+    def __init__(self, problems: list[Problem], *, total: int | None = None,
+                 source: str = "") -> None:
+        self.problems = list(problems)
+        self.total = total if total is not None else len(self.problems)
+        self.source = source
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        head = f"The bundle {self.source} " if self.source else "The bundle "
+        noun = "problem" if self.total == 1 else "problems"
+        lines = [f"{head}was not imported: {self.total} {noun} found. Nothing was imported."]
+        lines += [f"  - {p}" for p in self.problems]
+        if self.total > len(self.problems):
+            lines.append(f"  ... and {self.total - len(self.problems)} more of the same kinds.")
+        return "\n".join(lines)

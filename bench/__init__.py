@@ -1,0 +1,1 @@
+"""Benchmarks: every figure is printed as a ratio against a baseline run in the same process."""

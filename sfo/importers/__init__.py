@@ -1,0 +1,11 @@
+"""Importers: a bundle of CSV files (and a header mapping) -> validated case records.
+
+    load_bundle(path, *, mapping=None, progress=None) -> CaseRecords
+
+raises :class:`sfo.errors.BundleInvalid` (every problem, with file, row and
+column) or :class:`sfo.errors.MappingInvalid`; see docs/importing.md.
+"""
+
+from sfo.importers.bundle import load_bundle
+
+__all__ = ["load_bundle"]

@@ -30,7 +30,7 @@ def build_records(tables: Mapping[str, Iterable[Mapping[str, object]]],
         data: dict[str, object] = {"row": list(range(2, len(rows) + 2))}
         for col in spec.columns:
             values = raw[col.name] if col.name in raw else pd.Series([None] * len(rows))
-            values = values.where(values.notna(), None)
+            values = values.astype(object).where(values.notna(), None)
             if col.kind in ("date", "month"):
                 data[col.name] = pd.to_datetime(values, format="ISO8601")
             elif col.kind == "bool":

@@ -9,12 +9,14 @@ at the time, which is what practice is judged on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sfo.domain.joins import codes_of, day_numbers, range_join
 from sfo.domain.records import CaseRecords
 
 TIMELINE_COLUMNS = [
@@ -23,9 +25,6 @@ TIMELINE_COLUMNS = [
 ]
 FAR_FUTURE = pd.Timestamp("2200-01-01")
 
-# Order of sources on the same day and time: the sentence before what follows it.
-SOURCE_ORDER = {"event": 0, "allocation": 1, "registration": 2, "assessment": 3,
-                "contact": 4, "workload": 5, "training": 6, "supervision": 7}
 
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "appointment": ("COAI", "COHV", "COTI", "COAP", "COPT", "COVC", "CHVS", "C084", "C444",
@@ -48,161 +47,314 @@ def contact_categories(codes: pd.Series) -> np.ndarray:
     return codes.map(lookup).fillna("other").to_numpy(dtype=object)
 
 
-def _frame(**cols: object) -> pd.DataFrame:
-    df = pd.DataFrame(cols)
-    for col in TIMELINE_COLUMNS:
-        if col not in df.columns:
-            df[col] = None
-    return df[TIMELINE_COLUMNS]
+
+# Entry kinds, in the order they are listed on the same day and time.
+ENTRY_KINDS = ("sentence", "release", "terminated", "allocation", "registration",
+               "deregistration", "assessment", "contact", "workload", "training", "supervision")
+KIND_CODE = {k: i for i, k in enumerate(ENTRY_KINDS)}
+_NO_TIME = np.int64(-1)
 
 
-def build_timeline(records: CaseRecords, crns: Iterable[str] | None = None) -> pd.DataFrame:
-    """The chronology for some people (all when ``crns`` is None), oldest first."""
-    if crns is not None:
-        records = records.for_people(list(crns))
-    parts = []
+def _minutes(times: pd.Series) -> np.ndarray:
+    """HH:MM as minutes after midnight (-1 when empty), via the few distinct values."""
+    codes, uniques = pd.factorize(times)
+    lookup = np.array([_parse_minutes(u) for u in uniques] + [-1], dtype="int64")
+    return lookup[codes]  # code -1 (missing) picks the trailing -1
+
+
+def _parse_minutes(text: object) -> int:
+    try:
+        hh, mm = str(text).split(":")
+        return int(hh) * 60 + int(mm)
+    except ValueError:
+        return -1
+
+
+def timeline_index(records: CaseRecords) -> pd.DataFrame:
+    """The ordered, de-duplicated chronology of everyone, as pointers into the tables.
+
+    One row per entry: ``crn`` (position in people.csv), ``date``, ``minutes``
+    (-1 when no time), ``kind`` (see ENTRY_KINDS) and ``pos`` (row position in
+    the source table). Text is read from the tables only when an entry is
+    shown (:func:`build_timeline`), so the whole region's order costs little.
+    """
+    people = pd.Index(records.table("people")["crn"].astype(str))
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]] = []
+
+    def add(kind: str, crn: np.ndarray, when: object, pos: np.ndarray,
+            minutes: np.ndarray | None = None) -> None:
+        d = np.asarray(when, dtype="datetime64[ns]")
+        keep = ~np.isnat(d)
+        mins = minutes if minutes is not None else np.full(len(pos), -1, dtype="int64")
+        parts.append((np.asarray(crn, dtype="int64")[keep], d[keep], mins[keep],
+                      KIND_CODE[kind], np.asarray(pos, dtype="int64")[keep]))
 
     c = records.table("contacts")
     if len(c):
-        detail = c["outcome_code"].fillna("")
-        detail = detail.where(c["enforcement_code"].isna(),
-                              detail + " / enforcement " + c["enforcement_code"].fillna(""))
-        cat = contact_categories(c["type_code"])
-        cat = np.where(c["enforcement_code"].notna() & (cat == "appointment"), "appointment",
-                       cat)
-        parts.append(_frame(
-            crn=c["crn"].to_numpy(), date=c["contact_date"].to_numpy(),
-            time=c["contact_time"].to_numpy(), source="contact", category=cat,
-            record_id=c["record_id"].to_numpy(), code=c["type_code"].to_numpy(),
-            title=c["type_description"].fillna(c["type_code"]).to_numpy(),
-            detail=(detail.str.strip(" /") + np.where(c["notes"].notna(), "\n", "")
-                    + c["notes"].fillna("")).str.strip().to_numpy(),
-            staff_code=c["staff_code"].to_numpy(), sensitive=c["sensitive"].to_numpy()))
-
+        ccrn = codes_of(people, c["crn"])
+        minutes = _minutes(c["contact_time"])
+        unique = ~_repeated_contacts(c, ccrn, minutes)
+        pos = np.flatnonzero(unique)
+        add("contact", ccrn[pos], c["contact_date"].to_numpy()[pos], pos, minutes[pos])
     e = records.table("events")
     if len(e):
-        label = e["sentence_type"].str.replace("_", " ")
-        parts.append(_frame(
-            crn=e["crn"].to_numpy(), date=e["sentence_date"].to_numpy(), source="event",
-            category="sentence", record_id=e["record_id"].to_numpy(),
-            code=e["sentence_type"].to_numpy(), title=("Sentenced: " + label).to_numpy(),
-            detail=(e["index_offence"].fillna("") + np.where(
-                e["requirements"].fillna("") != "", "; requirements: ", "")
-                + e["requirements"].fillna("")).to_numpy()))
-        rel = e[e["release_date"].notna()]
-        parts.append(_frame(
-            crn=rel["crn"].to_numpy(), date=rel["release_date"].to_numpy(), source="event",
-            category="sentence", record_id=rel["record_id"].to_numpy(), code="release",
-            title="Released from custody: supervision on licence begins",
-            detail=rel["index_offence"].fillna("").to_numpy()))
-        term = e[e["terminated_date"].notna()]
-        parts.append(_frame(
-            crn=term["crn"].to_numpy(), date=term["terminated_date"].to_numpy(),
-            source="event", category="sentence", record_id=term["record_id"].to_numpy(),
-            code="terminated", title="Order or licence terminated", detail=""))
-
+        ecrn, pos = codes_of(people, e["crn"]), np.arange(len(e))
+        add("sentence", ecrn, e["sentence_date"], pos)
+        add("release", ecrn, e["release_date"], pos)
+        add("terminated", ecrn, e["terminated_date"], pos)
     a = records.table("assessments")
     if len(a):
-        levels = a["rosh_overall"].fillna("not recorded").str.replace("_", " ").str.lower()
-        status = a["status"].fillna("")
-        done = a["completed_date"].notna()
-        parts.append(_frame(
-            crn=a["crn"].to_numpy(), date=a["completed_date"].fillna(a["initiated_date"])
-            .to_numpy(), source="assessment", category="assessment",
-            record_id=a["record_id"].to_numpy(), code=a["assessment_type"].to_numpy(),
-            title=np.where(done, a["assessment_type"] + " completed",
-                           a["assessment_type"] + " started (not completed)"),
-            detail=("Overall RoSH " + levels + np.where(status != "", " (" + status + ")", ""))
-            .to_numpy(), staff_code=a["staff_code"].to_numpy()))
-
+        add("assessment", codes_of(people, a["crn"]),
+            a["completed_date"].fillna(a["initiated_date"]), np.arange(len(a)))
     r = records.table("registrations")
     if len(r):
-        lvl = r["level"].fillna("")
-        parts.append(_frame(
-            crn=r["crn"].to_numpy(), date=r["registered_date"].to_numpy(),
-            source="registration", category="registration", record_id=r["record_id"].to_numpy(),
-            code=r["type_code"].to_numpy(),
-            title=("Registered: " + r["type_code"] + np.where(lvl != "", " " + lvl, "")).to_numpy(),
-            detail=np.where(r["next_review_date"].notna(),
-                            "Next review " + r["next_review_date"].dt.strftime("%Y-%m-%d")
-                            .fillna(""), "")))
-        dereg = r[r["deregistered_date"].notna()]
-        parts.append(_frame(
-            crn=dereg["crn"].to_numpy(), date=dereg["deregistered_date"].to_numpy(),
-            source="registration", category="registration",
-            record_id=dereg["record_id"].to_numpy(), code=dereg["type_code"].to_numpy(),
-            title=("Deregistered: " + dereg["type_code"]).to_numpy(), detail=""))
-
+        rcrn, pos = codes_of(people, r["crn"]), np.arange(len(r))
+        add("registration", rcrn, r["registered_date"], pos)
+        add("deregistration", rcrn, r["deregistered_date"], pos)
     al = records.table("allocations")
     if len(al):
-        unalloc = al["staff_code"].str.endswith("U")
-        parts.append(_frame(
-            crn=al["crn"].to_numpy(), date=al["allocated_from"].to_numpy(),
-            source="allocation", category="allocation", record_id=al["record_id"].to_numpy(),
-            code=al["reason_code"].to_numpy(),
-            title=np.where(unalloc, "Unallocated (" + al["staff_code"] + ")",
-                           "Allocated to " + al["staff_code"]),
-            detail=np.where(al["allocated_to"].notna(),
-                            "Until " + al["allocated_to"].dt.strftime("%Y-%m-%d").fillna(""),
-                            "Current"),
-            staff_code=al["staff_code"].to_numpy()))
-        parts.extend(_working_context(records, al[~unalloc]))
+        acrn = codes_of(people, al["crn"])
+        add("allocation", acrn, al["allocated_from"], np.arange(len(al)))
+        named = ~al["staff_code"].str.endswith("U").to_numpy(bool)
+        _working_context_index(records, al, acrn, named, add)
 
-    parts = [p for p in parts if len(p)]
     if not parts:
-        return _frame()
-    tl = pd.concat(parts, ignore_index=True)
-    tl["date"] = pd.to_datetime(tl["date"])
-    tl["sensitive"] = tl["sensitive"].fillna(False).astype(bool)
-    tl = tl.drop_duplicates(["crn", "date", "time", "source", "code", "title", "detail"])
-    tl["_order"] = tl["source"].map(SOURCE_ORDER)
-    tl = tl.sort_values(["crn", "date", "time", "_order", "record_id"], kind="stable",
-                        na_position="first")
-    return tl.drop(columns="_order").reset_index(drop=True)
+        return pd.DataFrame({"crn": np.array([], dtype="int64"),
+                             "date": np.array([], dtype="datetime64[ns]"),
+                             "minutes": np.array([], dtype="int64"),
+                             "kind": np.array([], dtype="int64"),
+                             "pos": np.array([], dtype="int64")})
+    crn = np.concatenate([p[0] for p in parts])
+    date_ = np.concatenate([p[1] for p in parts])
+    mins = np.concatenate([p[2] for p in parts])
+    kind = np.concatenate([np.full(len(p[0]), p[3], dtype="int64") for p in parts])
+    pos = np.concatenate([p[4] for p in parts])
+    day = day_numbers(date_)
+    # One packed key (person, day, minute, kind); a stable sort keeps table order
+    # within a key. 21 + 18 + 11 + 4 bits.
+    key = (((crn << 18) | (day - day.min())) << 11 | (mins + 1)) << 4 | kind
+    order = np.argsort(key, kind="stable")
+    key, pos = key[order], pos[order]
+    # A staff record reached through two overlapping spells is listed once.
+    repeat = np.zeros(len(key), dtype=bool)
+    repeat[1:] = (key[1:] == key[:-1]) & (pos[1:] == pos[:-1])
+    keep = order[~repeat]
+    return pd.DataFrame({"crn": crn[keep], "date": date_[keep], "minutes": mins[keep],
+                         "kind": kind[keep], "pos": pos[~repeat]})
 
 
-def _working_context(records: CaseRecords, spells: pd.DataFrame) -> list[pd.DataFrame]:
-    """Workload, training and supervision of practitioners while they held the case."""
-    s = spells[["crn", "staff_code", "allocated_from", "allocated_to"]].assign(
-        until=spells["allocated_to"].fillna(FAR_FUTURE))
-    out = []
-    w = records.table("workload")
-    if len(w):
-        m = s.merge(w, on="staff_code")
-        m = m[(m["week_start"] + pd.Timedelta(days=6) >= m["allocated_from"])
-              & (m["week_start"] <= m["until"])]
-        cl = m["caseload_count"].map(lambda v: "" if pd.isna(v) else f", caseload {v:g}")
-        out.append(_frame(
-            crn=m["crn"].to_numpy(), date=m["week_start"].to_numpy(), source="workload",
-            category="working context", record_id=m["record_id"].to_numpy(),
-            code="WMT", title=("Workload week: " + m["staff_code"]).to_numpy(),
-            detail=(m["capacity_pct"].map(lambda v: f"{v:g}% capacity") + cl).to_numpy(),
-            staff_code=m["staff_code"].to_numpy()))
-    t = records.table("training")
-    if len(t):
-        m = s.merge(t[t["status_date"].notna()], on="staff_code")
-        m = m[m["status_date"] <= m["until"]]
-        out.append(_frame(
-            crn=m["crn"].to_numpy(), date=m["status_date"].to_numpy(), source="training",
-            category="working context", record_id=m["record_id"].to_numpy(),
-            code=m["course_code"].to_numpy(),
-            title=("Training " + m["status"].str.replace("_", " ") + ": "
-                   + m["course_title"].fillna(m["course_code"])).to_numpy(),
-            detail=m["staff_code"].to_numpy(), staff_code=m["staff_code"].to_numpy()))
-    sv = records.table("supervision")
-    if len(sv):
-        m = s.merge(sv, on="staff_code")
-        m = m[(m["supervision_date"] >= m["allocated_from"])
-              & (m["supervision_date"] <= m["until"])]
-        out.append(_frame(
-            crn=m["crn"].to_numpy(), date=m["supervision_date"].to_numpy(),
-            source="supervision", category="working context",
-            record_id=m["record_id"].to_numpy(), code=m["kind"].to_numpy(),
-            title=("Supervision (" + m["kind"].str.replace("_", " ") + "): "
-                   + m["staff_code"]).to_numpy(),
-            detail=("Supervisor " + m["supervisor_code"].fillna("not recorded")).to_numpy(),
-            staff_code=m["staff_code"].to_numpy()))
+def _repeated_contacts(c: pd.DataFrame, crn: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+    """Contacts that repeat an earlier one exactly (an export listing it twice)."""
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    h = np.zeros(len(c), dtype=np.uint64)
+    for part in (crn, day_numbers(c["contact_date"]), minutes,
+                 pd.factorize(c["type_code"])[0], pd.factorize(c["outcome_code"])[0],
+                 c["notes"].str.len().fillna(-1).to_numpy("int64")):
+        h = (h ^ np.asarray(part).astype(np.uint64)) * mix
+        h ^= h >> np.uint64(29)
+    codes, _ = pd.factorize(h)
+    dup = pd.Series(codes).duplicated().to_numpy()
+    out = np.zeros(len(c), dtype=bool)
+    cand = np.flatnonzero(dup)
+    if len(cand):
+        _, first_index = np.unique(codes, return_index=True)
+        first = first_index[codes[cand]]
+        fields = ["crn", "contact_date", "contact_time", "type_code", "outcome_code",
+                  "enforcement_code", "notes", "staff_code"]
+        a = c[fields].iloc[cand].reset_index(drop=True)
+        b = c[fields].iloc[first].reset_index(drop=True)
+        equal = ((a == b) | (a.isna() & b.isna())).all(axis=1).to_numpy(bool)
+        out[cand[equal]] = True
     return out
+
+
+def _working_context_index(records: CaseRecords, al: pd.DataFrame, acrn: np.ndarray,
+                           named: np.ndarray, add: Callable[..., None]) -> None:
+    """Index entries for the practitioner's workload, training and supervision in a spell."""
+    staff_index = pd.Index(pd.concat([
+        al["staff_code"], records.table("workload")["staff_code"],
+        records.table("training")["staff_code"], records.table("supervision")["staff_code"],
+    ]).unique())
+    sp = al[named]
+    scode = codes_of(staff_index, sp["staff_code"])
+    sfrom = day_numbers(sp["allocated_from"])
+    suntil = day_numbers(sp["allocated_to"].fillna(FAR_FUTURE))
+    crn = acrn[named]
+    for kind, table, col, lo_pad in (("workload", "workload", "week_start", 6),
+                                     ("training", "training", "status_date", None),
+                                     ("supervision", "supervision", "supervision_date", 0)):
+        t = records.table(table)
+        if t.empty:
+            continue
+        tday = day_numbers(t[col])
+        valid = t[col].notna().to_numpy(bool)
+        lo = sfrom - lo_pad if lo_pad is not None else np.full(len(sp), -(2**30))
+        li, ri = range_join(scode, lo, suntil, np.where(valid, codes_of(staff_index,
+                                                                        t["staff_code"]), -2),
+                            tday)
+        add(kind, crn[li], t[col].to_numpy()[ri], ri)
+
+
+def build_timeline(records: CaseRecords, crns: Iterable[str] | None = None) -> pd.DataFrame:
+    """The chronology for some people (all when ``crns`` is None), oldest first, with text."""
+    if crns is not None:
+        records = records.for_people(list(crns))
+    idx = timeline_index(records)
+    if idx.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TIMELINE_COLUMNS}).assign(
+            date=pd.Series(dtype="datetime64[ns]"))
+    names = records.table("people")["crn"].to_numpy(dtype=object)
+    kinds = idx["kind"].to_numpy()
+    out = pd.DataFrame({
+        "crn": names[idx["crn"].to_numpy()], "date": idx["date"].to_numpy(),
+        "time": None, "source": None, "category": None, "record_id": None, "code": None,
+        "title": None, "detail": None, "staff_code": None, "sensitive": False,
+    })
+    for kind, code in KIND_CODE.items():
+        rows = np.flatnonzero(kinds == code)
+        if len(rows):
+            text = _ENTRY_TEXT[kind](records, idx["pos"].to_numpy()[rows])
+            for col, values in text.items():
+                out.loc[rows, col] = np.asarray(values, dtype=object)
+    out["sensitive"] = out["sensitive"].fillna(False).astype(bool)
+    return out[TIMELINE_COLUMNS]
+
+
+def _s(series: pd.Series) -> np.ndarray:
+    """A text column as objects, empty strings for missing values."""
+    return series.fillna("").to_numpy(dtype=object)
+
+
+def _d(series: pd.Series) -> np.ndarray:
+    return series.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+
+
+def _contact_text(records: CaseRecords, pos: np.ndarray) -> dict[str, object]:
+    c = records.table("contacts").iloc[pos]
+    outcome = _s(c["outcome_code"])
+    enf = _s(c["enforcement_code"])
+    notes = _s(c["notes"])
+    detail = [" / ".join(x for x in (o, f"enforcement {e}" if e else "") if x)
+              + ("\n" + n if n else "") for o, e, n in zip(outcome, enf, notes, strict=True)]
+    return {"time": c["contact_time"].to_numpy(dtype=object), "source": "contact",
+            "category": contact_categories(c["type_code"]),
+            "record_id": c["record_id"].to_numpy(dtype=object),
+            "code": c["type_code"].to_numpy(dtype=object),
+            "title": c["type_description"].fillna(c["type_code"]).to_numpy(dtype=object),
+            "detail": [d.strip() for d in detail],
+            "staff_code": c["staff_code"].to_numpy(dtype=object),
+            "sensitive": c["sensitive"].to_numpy(bool)}
+
+
+def _event_text(kind: str) -> Callable[[CaseRecords, np.ndarray], dict[str, Any]]:
+    def text(records: CaseRecords, pos: np.ndarray) -> dict[str, Any]:
+        title: Any
+        detail: Any
+        code: Any
+        e = records.table("events").iloc[pos]
+        offence = _s(e["index_offence"])
+        reqs = _s(e["requirements"])
+        if kind == "sentence":
+            title = ["Sentenced: " + t.replace("_", " ") for t in _s(e["sentence_type"])]
+            detail = [o + ("; requirements: " + r if r else "") for o, r in
+                      zip(offence, reqs, strict=True)]
+            code = e["sentence_type"].to_numpy(dtype=object)
+        elif kind == "release":
+            title = ["Released from custody: supervision on licence begins"] * len(e)
+            detail, code = list(offence), "release"
+        else:
+            title, detail, code = ["Order or licence terminated"] * len(e), "", "terminated"
+        return {"source": "event", "category": "sentence",
+                "record_id": e["record_id"].to_numpy(dtype=object), "code": code,
+                "title": title, "detail": detail}
+    return text
+
+
+def _assessment_text(records: CaseRecords, pos: np.ndarray) -> dict[str, object]:
+    a = records.table("assessments").iloc[pos]
+    levels = [x.replace("_", " ").lower() if x else "not recorded"
+              for x in _s(a["rosh_overall"])]
+    status = _s(a["status"])
+    done = a["completed_date"].notna().to_numpy(bool)
+    types = _s(a["assessment_type"])
+    return {"source": "assessment", "category": "assessment",
+            "record_id": a["record_id"].to_numpy(dtype=object), "code": types,
+            "title": [t + (" completed" if d else " started (not completed)")
+                      for t, d in zip(types, done, strict=True)],
+            "detail": [f"Overall RoSH {lv}" + (f" ({st})" if st else "")
+                       for lv, st in zip(levels, status, strict=True)],
+            "staff_code": a["staff_code"].to_numpy(dtype=object)}
+
+
+def _registration_text(kind: str) -> Callable[[CaseRecords, np.ndarray], dict[str, Any]]:
+    def text(records: CaseRecords, pos: np.ndarray) -> dict[str, Any]:
+        title: Any
+        detail: Any
+        r = records.table("registrations").iloc[pos]
+        types, levels = _s(r["type_code"]), _s(r["level"])
+        if kind == "registration":
+            title = [f"Registered: {t}" + (f" {lv}" if lv else "")
+                     for t, lv in zip(types, levels, strict=True)]
+            detail = ["Next review " + d if d else "" for d in _d(r["next_review_date"])]
+        else:
+            title, detail = [f"Deregistered: {t}" for t in types], [""] * len(r)
+        return {"source": "registration", "category": "registration",
+                "record_id": r["record_id"].to_numpy(dtype=object), "code": types,
+                "title": title, "detail": detail}
+    return text
+
+
+def _allocation_text(records: CaseRecords, pos: np.ndarray) -> dict[str, object]:
+    al = records.table("allocations").iloc[pos]
+    codes = _s(al["staff_code"])
+    return {"source": "allocation", "category": "allocation",
+            "record_id": al["record_id"].to_numpy(dtype=object),
+            "code": al["reason_code"].to_numpy(dtype=object),
+            "title": [f"Unallocated ({c})" if c.endswith("U") else f"Allocated to {c}"
+                      for c in codes],
+            "detail": ["Until " + d if d else "Current" for d in _d(al["allocated_to"])],
+            "staff_code": codes}
+
+
+def _workload_text(records: CaseRecords, pos: np.ndarray) -> dict[str, object]:
+    w = records.table("workload").iloc[pos]
+    return {"source": "workload", "category": "working context",
+            "record_id": w["record_id"].to_numpy(dtype=object), "code": "WMT",
+            "title": ["Workload week: " + c for c in _s(w["staff_code"])],
+            "detail": [f"{p:g}% capacity" + ("" if pd.isna(n) else f", caseload {n:g}")
+                       for p, n in zip(w["capacity_pct"], w["caseload_count"], strict=True)],
+            "staff_code": _s(w["staff_code"])}
+
+
+def _training_text(records: CaseRecords, pos: np.ndarray) -> dict[str, object]:
+    t = records.table("training").iloc[pos]
+    titles = t["course_title"].fillna(t["course_code"]).to_numpy(dtype=object)
+    return {"source": "training", "category": "working context",
+            "record_id": t["record_id"].to_numpy(dtype=object),
+            "code": t["course_code"].to_numpy(dtype=object),
+            "title": [f"Training {s.replace('_', ' ')}: {c}"
+                      for s, c in zip(_s(t["status"]), titles, strict=True)],
+            "detail": _s(t["staff_code"]), "staff_code": _s(t["staff_code"])}
+
+
+def _supervision_text(records: CaseRecords, pos: np.ndarray) -> dict[str, object]:
+    sv = records.table("supervision").iloc[pos]
+    return {"source": "supervision", "category": "working context",
+            "record_id": sv["record_id"].to_numpy(dtype=object),
+            "code": sv["kind"].to_numpy(dtype=object),
+            "title": [f"Supervision ({k.replace('_', ' ')}): {c}"
+                      for k, c in zip(_s(sv["kind"]), _s(sv["staff_code"]), strict=True)],
+            "detail": ["Supervisor " + (s or "not recorded") for s in _s(sv["supervisor_code"])],
+            "staff_code": _s(sv["staff_code"])}
+
+
+_ENTRY_TEXT: dict[str, Callable[[CaseRecords, np.ndarray], dict[str, Any]]] = {
+    "contact": _contact_text, "sentence": _event_text("sentence"),
+    "release": _event_text("release"), "terminated": _event_text("terminated"),
+    "assessment": _assessment_text, "registration": _registration_text("registration"),
+    "deregistration": _registration_text("deregistration"), "allocation": _allocation_text,
+    "workload": _workload_text, "training": _training_text, "supervision": _supervision_text,
+}
 
 
 def known_on(timeline: pd.DataFrame, when: date) -> pd.DataFrame:

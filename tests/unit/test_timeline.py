@@ -61,7 +61,7 @@ def test_entries_are_ordered_by_date_then_time_across_sources():
     stamps = list(zip(t["date"], t["time"].fillna(""), strict=True))
     assert stamps == sorted(stamps)
     same_day = t[t["date"] == pd.Timestamp("2024-01-08")]
-    assert list(same_day["source"])[0] == "event"  # the release before what follows it
+    assert next(iter(same_day["source"])) == "event"  # the release before what follows it
     assert list(same_day.loc[same_day["source"] == "contact", "record_id"]) == ["C1", "C2"]
 
 

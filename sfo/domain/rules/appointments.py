@@ -80,7 +80,7 @@ def contact_freq(p: Prepared) -> pd.DataFrame:
     nxt = ns.groupby("ev")["date"].shift(-1)
     nxt_id = ns.groupby("ev")["record_id"].shift(-1)
     hr = p.high_risk_on(ns["crn"], ns["date"])
-    early = ns["date"].to_numpy() < start + np.timedelta64(
+    early = ns["date"].to_numpy() <= start + np.timedelta64(
         int(p.param(rid, "high_risk_early_period_days")), "D")
     limit = np.where(hr, np.where(early, int(p.param(rid, "high_risk_early_days")),
                                   int(p.param(rid, "high_risk_later_days"))),

@@ -10,8 +10,8 @@ from sfo.domain.rules.prepare import (
     add_months,
     findings_frame,
     first_on_or_after,
-    group_lists,
     fmt,
+    group_lists,
     ids,
 )
 

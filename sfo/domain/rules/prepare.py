@@ -10,6 +10,7 @@ period, the first record in a window) for many rows at once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -193,7 +194,7 @@ def add_months(dates: pd.Series, months: int) -> pd.Series:
 
 
 def findings_frame(crn: object, event_id: object, rule_id: str, when: object,
-                   evidence: list[list[str]], summary: list[str]) -> pd.DataFrame:
+                   evidence: Sequence[Sequence[Any]], summary: Sequence[str]) -> pd.DataFrame:
     """Rows in the common shape every rule returns."""
     n = len(summary)
     return pd.DataFrame({
@@ -202,7 +203,7 @@ def findings_frame(crn: object, event_id: object, rule_id: str, when: object,
         "rule_id": pd.Series([rule_id] * n, dtype=object),
         "date": np.asarray(when, dtype="datetime64[ns]") if n
         else np.array([], dtype="datetime64[ns]"),
-        "evidence": pd.Series(evidence, dtype=object),
+        "evidence": pd.Series(list(evidence), dtype=object),
         "summary": pd.Series(summary, dtype=object),
     })
 
@@ -249,8 +250,7 @@ def group_lists(keys: np.ndarray, values: list[object]) -> tuple[np.ndarray, lis
         return keys, []
     cuts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
     bounds = [0, *cuts.tolist(), len(keys)]
-    return keys[[0, *cuts.tolist()]], [values[a:b] for a, b in zip(bounds[:-1], bounds[1:],
-                                                                    strict=True)]
+    return keys[[0, *cuts.tolist()]], [values[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def ids(*values: object) -> list[str]:

@@ -159,7 +159,8 @@ def risk_consistency(p: Prepared) -> pd.DataFrame:
             rosh_regs[["crn", "start", "end", "type_code", "record_id"]], on="crn",
             suffixes=("", "_reg"))
         m = m[(m["start"] <= m["date"]) & (m["end"] > m["date"])]
-        m["reg_rank"] = m["type_code"].map({k: ROSH_LEVELS.index(v) for k, v in levels.items()})
+        ranks = {k: ROSH_LEVELS.index(v) for k, v in levels.items()}
+        m["reg_rank"] = m["type_code"].map(ranks).astype("int64")
         m = m.sort_values("reg_rank", ascending=False).drop_duplicates("record_id")
         m = m[m["reg_rank"] > m["rosh"]]
         out.append(findings_frame(

@@ -48,7 +48,7 @@ def workload(p: Prepared) -> pd.DataFrame:
         peak=("capacity_pct", "max"), caseload=("caseload_count", "max"),
     )
     _, evidence = group_lists(m["run"].to_numpy(), m["record_id"].tolist())
-    runs["evidence"] = evidence
+    runs["evidence"] = pd.Series(evidence, index=runs.index, dtype=object)
     runs = runs[runs["weeks"] >= min_weeks]
     summary = [
         f"{s} was working at over {over_pct:g}% of capacity for {k} consecutive weeks, from "
@@ -83,9 +83,14 @@ def training(p: Prepared) -> pd.DataFrame:
         return _empty(rid)
     t = p.records.table("training")
     t = t.assign(family=_families(t["course_code"]))
-    m = needs[["ev", "staff_code", "alloc_date", "family"]].reset_index().merge(
+    m = needs[["ev", "crn", "staff_code", "alloc_date", "family"]].reset_index().merge(
         t[["staff_code", "family", "status", "status_date", "record_id", "course_code"]],
         on=["staff_code", "family"], how="left")
+    # A course completed after the person's as-of date had not been done by then.
+    # (A booking's date may lie ahead: that it was booked was known.)
+    later = (m["status_date"].to_numpy() > p.as_of_of(m["crn"])) & (
+        m["status"] == "completed").to_numpy(bool)
+    m.loc[later, ["status", "status_date", "record_id", "course_code"]] = None
     completed = (m["status"] == "completed") & (
         m["status_date"].isna() | (m["status_date"] <= m["alloc_date"]))
     done_idx = set(m.loc[completed, "index"])

@@ -61,7 +61,7 @@ def pipeline(path: Path) -> tuple[float, object]:
 
     start = time.perf_counter()
     records = load_bundle(path)
-    timeline.build_timeline(records)
+    timeline.timeline_index(records)  # the whole region's ordered, de-duplicated chronology
     pack = standards.load_rule_pack()
     cal = bootstrap.calendar_for(records, date(2026, 1, 1))
     engine.run_rules(records, pack, cal, today=date(2026, 1, 1))

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sfo.domain.calendar import WorkingCalendar
+from sfo.domain.joins import codes_of
 from sfo.domain.records import ROSH_LEVELS, CaseRecords
 from sfo.domain.rulepack import RulePack
 
@@ -220,14 +221,14 @@ _FMT_CACHE: dict[int, str] = {}
 
 def fmt(d: object) -> str:
     """A date as people write it: 2 April 2024."""
-    if d is None:
-        return "an unknown date"
-    if isinstance(d, pd.Timestamp):
+    if isinstance(d, np.datetime64):
+        d = d.item()  # int nanoseconds for [ns], a date for [D], None for NaT
+    if isinstance(d, int):
+        key = d
+    elif isinstance(d, pd.Timestamp):
         key = d.value
-    elif isinstance(d, np.datetime64):
-        if np.isnat(d):
-            return "an unknown date"
-        key = int(d.astype("datetime64[ns]").astype("int64"))
+    elif d is None:
+        return "an unknown date"
     else:
         ts = pd.Timestamp(d)  # type: ignore[arg-type]
         if pd.isna(ts):
@@ -261,11 +262,14 @@ def ids(*values: object) -> list[str]:
 
 def crn_codes(people_crns: pd.Index, values: pd.Series) -> np.ndarray:
     """Integer codes of CRNs (positions in ``people_crns``; -1 when unknown)."""
-    codes, uniques = pd.factorize(values)
-    if len(uniques) == 0:
-        return np.full(len(values), -1, dtype="int64")
-    remap = people_crns.get_indexer(pd.Index(uniques)).astype("int64")
-    return np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+    return codes_of(people_crns, values)
+
+
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python objects: small frames are joined and filtered often,
+    and object arrays are cheaper to take from than Arrow-backed strings."""
+    text = [c for c, t in frame.dtypes.items() if t == "str" or str(t).startswith("string")]
+    return frame.astype(dict.fromkeys(text, object)) if text else frame
 
 
 def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
@@ -312,8 +316,8 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
         return out, keep
 
     # -- events ------------------------------------------------------------------
-    ev = records.table("events").copy()
-    ev["crn"] = crn_codes(crn_index, ev["crn"])
+    ev = plain(records.table("events"))
+    ev["crn"] = crn_codes(crn_index, records.table("events")["crn"])
     post_release = ev["sentence_type"].isin(["licence", "post_sentence_supervision"])
     ev["start"] = ev["sentence_date"].where(~(post_release & ev["release_date"].notna()),
                                             ev["release_date"])
@@ -360,7 +364,7 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
         & a["completed_date"].notna()
         & ~a["status"].isin(pack.codes_of("incomplete_statuses"))
     )
-    a, _ = upto(a[done].assign(date=a.loc[done, "completed_date"]), "date")
+    a, _ = upto(plain(a[done].assign(date=a.loc[done, "completed_date"])), "date")
     group_cols = ["rosh_public", "rosh_known_adult", "rosh_children", "rosh_staff"]
     ranks = {col: a[col].map(ROSH_RANK).astype("float64") for col in ["rosh_overall", *group_cols]}
     assessments = pd.DataFrame({
@@ -372,7 +376,7 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
     }).sort_values(["crn", "date", "record_id"], kind="stable").reset_index(drop=True)
 
     # -- registrations -----------------------------------------------------------
-    r, _ = upto(records.table("registrations"), "registered_date")
+    r, _ = upto(plain(records.table("registrations")), "registered_date")
     registrations = pd.DataFrame({
         "crn": r["crn"].to_numpy(), "record_id": r["record_id"].to_numpy(),
         "type_code": r["type_code"].to_numpy(), "level": r["level"].to_numpy(),
@@ -383,7 +387,7 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
     })
 
     # -- allocation spells -------------------------------------------------------
-    al, _ = upto(records.table("allocations"), "allocated_from")
+    al, _ = upto(plain(records.table("allocations")), "allocated_from")
     allocations = pd.DataFrame({
         "crn": al["crn"].to_numpy(), "staff_code": al["staff_code"].to_numpy(),
         "start": al["allocated_from"].to_numpy(),
@@ -416,7 +420,7 @@ def _attribute_to_events(c: pd.DataFrame, ev: pd.DataFrame) -> np.ndarray:
     key = pd.Index(ev["crn"].to_numpy().astype("int64") * width + ev_codes)
     has_id = c["event_id"].notna().to_numpy()
     if has_id.any():
-        ccodes = pd.Index(ev_uniques).get_indexer(pd.Index(c["event_id"][has_id]))
+        ccodes = codes_of(pd.Index(ev_uniques), c["event_id"])[has_id]
         ck = c["crn"].to_numpy()[has_id].astype("int64") * width + ccodes
         pos = key.get_indexer(pd.Index(np.where(ccodes >= 0, ck, -1)))
         out[has_id] = np.where(pos >= 0, ev["ev"].to_numpy()[np.maximum(pos, 0)], -1)

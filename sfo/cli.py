@@ -194,14 +194,18 @@ def _findings_table(doc: dict[str, object], out: TextIO) -> None:
               f"{gaps} gap{'s' if gaps != 1 else ''}, {ctx} working-context, "
               f"{good} good practice\n")
         for f in findings:
-            head = f"  {f['date'] or '':10}  {KIND_LABEL[f['kind']]:7} {f['rule_id']:17} "
+            head = f"  {f['date'] or '':10}  {KIND_LABEL[f['kind']]:11} {f['rule_id']:17} "
             body = textwrap.wrap(f["summary"], width=max(40, 100 - len(head)))
             write(head + (body[0] if body else "") + "\n")
             for line in body[1:]:
                 write(" " * len(head) + line + "\n")
             write(" " * len(head) + "evidence: " + ", ".join(f["evidence"]) + "\n")
         for n in case["not_checked"]:
-            write(f"  {'':10}  {'NOT CHECKED':7} {n['rule_id']:17} {n['reason']}\n")
+            head = f"  {'':10}  {'NOT CHECKED':11} {n['rule_id']:17} "
+            body = textwrap.wrap(n["reason"], width=max(40, 100 - len(head)))
+            write(head + body[0] + "\n")
+            for line in body[1:]:
+                write(" " * len(head) + line + "\n")
         write("\n")
     if not cases:
         write("No people in the bundle.\n")
@@ -232,7 +236,7 @@ def _timeline(args: argparse.Namespace) -> int:
                   f"{' up to ' + args.as_of.isoformat() if args.as_of else ''}: "
                   f"{len(rows)} entries\n")
         for r in rows:
-            head = f"{r['date']:10} {r['time'] or '':5} {r['category'][:13]:13} "
+            head = f"{r['date']:10} {r['time'] or '':5} {r['category'][:15]:15} "
             out.write(f"{head}{r['title']}  [{r['record_id']}]\n")
             detail = r["detail"].replace("\n", " / ")
             for line in textwrap.wrap(detail, width=100 - len(head)):

@@ -57,7 +57,12 @@ def load_bundle(path: str | os.PathLike[str], *, mapping: str | os.PathLike[str]
         raise BundleInvalid(log.problems, total=log.total, source=source)
     frames = {name: (tables[name].frame() if name in tables else records.empty_table(name))
               for name in TABLE_ORDER}
-    return CaseRecords(frames, frozenset(tables), source=source, warnings=tuple(log.warnings))
+    warnings = list(log.warnings)
+    if mapping is not None and Path(mapping).resolve().parent == Path(path).resolve():
+        # The mapping file kept inside the bundle folder was used: say nothing of it.
+        name = Path(mapping).name
+        warnings = [w for w in warnings if not w.startswith(f"{name}: ignored")]
+    return CaseRecords(frames, frozenset(tables), source=source, warnings=tuple(warnings))
 
 
 def _read_tables(files: dict[str, FileSource], mapping: HeaderMapping, codes: CodeLists,
@@ -156,7 +161,7 @@ def _zip_files(path: Path, log: ProblemLog) -> dict[str, FileSource]:
 
 
 def _ignored(name: str, folder: bool) -> str:
-    if PurePosixPath(name).suffix.lower() == ".toml":
+    if PurePosixPath(name).name.lower() == "mapping.toml":
         return (f"{name}: ignored; a mapping file is only used when it is given "
                 "explicitly (--mapping)")
     what = "folder" if folder else "file"

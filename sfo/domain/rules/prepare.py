@@ -303,7 +303,7 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
         who = first_of[0]
         asof_arr[who] = contacts_all["contact_date"].to_numpy()[pos]
         ids_ = contacts_all["record_id"].iloc[pos].tolist()
-        source[who] = [f"charge (contact {cid})" for cid in ids_]
+        source[who] = [f"first charge contact {cid}" for cid in ids_]
     asof = pd.DataFrame({"crn": np.arange(n_people), "crn_str": crn_index.to_numpy(),
                          "as_of": asof_arr, "as_of_source": source})
 

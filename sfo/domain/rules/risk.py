@@ -53,8 +53,9 @@ def risk_init(p: Prepared) -> pd.DataFrame:
     good = findings_frame(
         good_rows["crn"], good_rows["event_id"], "GOOD-PRACTICE", found[ok],
         [ids(r, f) for r, f in zip(good_rows["record_id"], found_id[ok], strict=True)],
-        [f"A risk assessment was completed on {fmt(d)}, in time for the start on {fmt(s)}."
-         for d, s in zip(found[ok], good_rows["start"], strict=True)])
+        [f"A risk assessment was completed on {fmt(d)}, "
+         + ("before the start on " if d <= s else f"within {n} working days of the start on ")
+         + f"{fmt(s)}." for d, s in zip(found[ok], good_rows["start"].to_numpy(), strict=True)])
     return pd.concat([gaps, good], ignore_index=True)
 
 

@@ -113,7 +113,7 @@ def training(p: Prepared) -> pd.DataFrame:
         if i in unavailable:
             state = "the course was recorded as not available to them"
         elif s == "booked":
-            state = f"it was booked{'' if pd.isna(sd) else ' for ' + fmt(sd)}"
+            state = f"it was recorded as booked{'' if pd.isna(sd) else ' (' + fmt(sd) + ')'}"
         elif s == "overdue":
             state = "it was recorded as overdue"
         elif s == "not_started":

@@ -251,24 +251,42 @@ def _timeline(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     try:
         from fixtures.generate import generate_bundle
-    except ImportError:
-        raise InputError("The demo generator (fixtures/generate.py) is not available: run "
-                         "`sfo demo` from the project folder.") from None
+    except ImportError as exc:
+        raise InputError(f"The demo generator (fixtures/generate.py) is not available ({exc}): "
+                         "reinstall the project with `make setup`.") from None
     out = args.out or Path(config.setting("SFO_DATA_DIR")) / "demo"
     counts = generate_bundle(out, people=args.people, seed=args.seed)
     print(f"Wrote a synthetic bundle to {out} ({counts.get('people', 0)} made-up people, "
           f"{counts.get('contacts', 0)} contacts).")
     report = analysis.findings(out, progress=None)
-    per_rule: dict[str, int] = {}
+    per_rule: dict[tuple[str, str], int] = {}
+    people: dict[str, set[str]] = {}
     for case in report.cases:
         for f in case.findings:
-            per_rule[f.rule_id] = per_rule.get(f.rule_id, 0) + 1
-    print(f"Checked {len(report.cases)} cases. Findings by rule:")
-    for rule_id in sorted(per_rule):
-        print(f"  {rule_id:18} {per_rule[rule_id]}")
+            per_rule[f.kind, f.rule_id] = per_rule.get((f.kind, f.rule_id), 0) + 1
+            people.setdefault(f.rule_id, set()).add(case.crn)
+    print(f"Checked {len(report.cases)} cases.")
+    for kind, title in (("gap", "Gaps"), ("context", "Working context"),
+                        ("good_practice", "Good practice")):
+        print(f"{title}:")
+        for (k, rule_id), n in sorted(per_rule.items()):
+            if k == kind:
+                print(f"  {rule_id:18} {n:5} findings in {len(people[rule_id]):4} cases")
     first = report.cases[0].crn if report.cases else "CRN"
-    print(f"\nNext: sfo findings {out} --crn {first}\n      sfo timeline {out} --crn {first}")
+    prog = _program()
+    print(f"\nNext: {prog} findings {out} --crn {first}\n      {prog} timeline {out} --crn {first}")
     return 0
+
+
+def _program() -> str:
+    """How the user called us, for hints they can paste."""
+    called = Path(sys.argv[0])
+    if called.name != "sfo":
+        return "sfo"
+    try:
+        return str(called.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return "sfo"
 
 
 def _settings(args: argparse.Namespace) -> int:

@@ -9,9 +9,14 @@ DAY_NS = np.int64(86_400_000_000_000)
 
 
 def day_numbers(values: object) -> np.ndarray:
-    """Dates as whole days since 1970 (int64); NaT becomes a very small number."""
-    arr = np.asarray(values, dtype="datetime64[ns]").astype("int64")
-    return np.where(arr == np.iinfo("int64").min, np.iinfo("int32").min, arr // DAY_NS)
+    """Dates as whole days since 1970 (int64); NaT becomes a very negative number."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy()
+    arr = np.asarray(values)
+    if arr.dtype != np.dtype("datetime64[ns]"):
+        arr = arr.astype("datetime64[ns]")
+    # NaT is the smallest int64; floor division keeps it far below any real day.
+    return arr.view("int64") // DAY_NS
 
 
 def range_join(group_left: np.ndarray, lo: np.ndarray, hi: np.ndarray,

@@ -10,6 +10,7 @@ at the time, which is what practice is judged on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -70,7 +71,26 @@ def _parse_minutes(text: object) -> int:
         return -1
 
 
-def timeline_index(records: CaseRecords) -> pd.DataFrame:
+@dataclass(frozen=True)
+class TimelineIndex:
+    """Everyone's chronology in order, as parallel arrays pointing into the tables."""
+
+    crn: np.ndarray      # position of the person in people.csv
+    date: np.ndarray     # datetime64[ns]
+    minutes: np.ndarray  # minutes after midnight, -1 when no time
+    kind: np.ndarray     # index into ENTRY_KINDS
+    pos: np.ndarray      # row position in the kind's table
+
+    def __len__(self) -> int:
+        return len(self.pos)
+
+    def frame(self) -> pd.DataFrame:
+        """The same as a DataFrame."""
+        return pd.DataFrame({"crn": self.crn, "date": self.date, "minutes": self.minutes,
+                             "kind": self.kind, "pos": self.pos})
+
+
+def timeline_index(records: CaseRecords) -> TimelineIndex:
     """The ordered, de-duplicated chronology of everyone, as pointers into the tables.
 
     One row per entry: ``crn`` (position in people.csv), ``date``, ``minutes``
@@ -119,11 +139,8 @@ def timeline_index(records: CaseRecords) -> pd.DataFrame:
         _working_context_index(records, al, acrn, named, add)
 
     if not parts:
-        return pd.DataFrame({"crn": np.array([], dtype="int64"),
-                             "date": np.array([], dtype="datetime64[ns]"),
-                             "minutes": np.array([], dtype="int64"),
-                             "kind": np.array([], dtype="int64"),
-                             "pos": np.array([], dtype="int64")})
+        none = np.array([], dtype="int64")
+        return TimelineIndex(none, np.array([], dtype="datetime64[ns]"), none, none, none)
     crn = np.concatenate([p[0] for p in parts])
     date_ = np.concatenate([p[1] for p in parts])
     mins = np.concatenate([p[2] for p in parts])
@@ -139,8 +156,8 @@ def timeline_index(records: CaseRecords) -> pd.DataFrame:
     repeat = np.zeros(len(key), dtype=bool)
     repeat[1:] = (key[1:] == key[:-1]) & (pos[1:] == pos[:-1])
     keep = order[~repeat]
-    return pd.DataFrame({"crn": crn[keep], "date": date_[keep], "minutes": mins[keep],
-                         "kind": kind[keep], "pos": pos[~repeat]})
+    return TimelineIndex(crn=crn[keep], date=date_[keep], minutes=mins[keep], kind=kind[keep],
+                         pos=pos[~repeat])
 
 
 def _repeated_contacts(c: pd.DataFrame, crn: np.ndarray, minutes: np.ndarray) -> np.ndarray:
@@ -152,19 +169,21 @@ def _repeated_contacts(c: pd.DataFrame, crn: np.ndarray, minutes: np.ndarray) ->
                  c["notes"].str.len().fillna(-1).to_numpy("int64")):
         h = (h ^ np.asarray(part).astype(np.uint64)) * mix
         h ^= h >> np.uint64(29)
-    codes, _ = pd.factorize(h)
-    dup = pd.Series(codes).duplicated().to_numpy()
     out = np.zeros(len(c), dtype=bool)
-    cand = np.flatnonzero(dup)
-    if len(cand):
-        _, first_index = np.unique(codes, return_index=True)
-        first = first_index[codes[cand]]
-        fields = ["crn", "contact_date", "contact_time", "type_code", "outcome_code",
-                  "enforcement_code", "notes", "staff_code"]
-        a = c[fields].iloc[cand].reset_index(drop=True)
-        b = c[fields].iloc[first].reset_index(drop=True)
-        equal = ((a == b) | (a.isna() & b.isna())).all(axis=1).to_numpy(bool)
-        out[cand[equal]] = True
+    involved = np.flatnonzero(pd.Series(h).duplicated(keep=False).to_numpy())
+    if len(involved) == 0:
+        return out
+    # Only rows sharing a fingerprint are compared in full, each with the first of its kind.
+    sub = pd.Series(h[involved])
+    first = involved[sub.groupby(sub).transform("idxmin").to_numpy()]
+    cand = involved[involved != first]
+    first = first[involved != first]
+    fields = ["crn", "contact_date", "contact_time", "type_code", "outcome_code",
+              "enforcement_code", "notes", "staff_code"]
+    a = c[fields].iloc[cand].reset_index(drop=True)
+    b = c[fields].iloc[first].reset_index(drop=True)
+    equal = ((a == b) | (a.isna() & b.isna())).all(axis=1).to_numpy(bool)
+    out[cand[equal]] = True
     return out
 
 
@@ -200,20 +219,20 @@ def build_timeline(records: CaseRecords, crns: Iterable[str] | None = None) -> p
     if crns is not None:
         records = records.for_people(list(crns))
     idx = timeline_index(records)
-    if idx.empty:
+    if len(idx) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in TIMELINE_COLUMNS}).assign(
             date=pd.Series(dtype="datetime64[ns]"))
     names = records.table("people")["crn"].to_numpy(dtype=object)
-    kinds = idx["kind"].to_numpy()
+    kinds = idx.kind
     out = pd.DataFrame({
-        "crn": names[idx["crn"].to_numpy()], "date": idx["date"].to_numpy(),
+        "crn": names[idx.crn], "date": idx.date,
         "time": None, "source": None, "category": None, "record_id": None, "code": None,
         "title": None, "detail": None, "staff_code": None, "sensitive": False,
     })
     for kind, code in KIND_CODE.items():
         rows = np.flatnonzero(kinds == code)
         if len(rows):
-            text = _ENTRY_TEXT[kind](records, idx["pos"].to_numpy()[rows])
+            text = _ENTRY_TEXT[kind](records, idx.pos[rows])
             for col, values in text.items():
                 out.loc[rows, col] = np.asarray(values, dtype=object)
     out["sensitive"] = out["sensitive"].fillna(False).astype(bool)

@@ -127,3 +127,4 @@ def test_demo_writes_a_bundle_and_summarises_it(capsys, tmp_path):
     assert code == 0
     assert (tmp_path / "demo" / "contacts.csv").exists()
     assert "Checked 12 cases" in out
+    assert "Gaps:" in out and "Working context:" in out

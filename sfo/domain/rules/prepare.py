@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sfo.domain.calendar import WorkingCalendar
-from sfo.domain.joins import codes_of
+from sfo.domain.joins import codes_of, day_numbers
 from sfo.domain.records import ROSH_LEVELS, CaseRecords
 from sfo.domain.rulepack import RulePack
 
@@ -147,24 +147,53 @@ def first_after(q: pd.DataFrame, on: str, cands: pd.DataFrame,
 
 def _asof(q: pd.DataFrame, on: str, cands: pd.DataFrame, by: str | list[str],
           cand_on: str, direction: str, exact: bool = True) -> pd.DataFrame:
-    by_cols = [by] if isinstance(by, str) else list(by)
-    left = q[q[on].notna()].sort_values(on, kind="stable")
-    right = cands[cands[cand_on].notna()].copy()
-    right = right.rename(columns={c: f"{c}_c" for c in right.columns
-                                  if c in left.columns and c not in by_cols})
-    right_on = f"{cand_on}_c" if f"{cand_on}_c" in right.columns else cand_on
-    right["_found"] = right[right_on]
-    right = right.sort_values(right_on, kind="stable")
-    if left.empty or right.empty:
-        empty = left.iloc[0:0].copy()
-        for col in right.columns:
-            if col not in by_cols:
-                empty[col] = right[col].iloc[0:0]
-        return empty
-    left = left.astype({c: right[c].dtype for c in by_cols if left[c].dtype != right[c].dtype})
-    merged = pd.merge_asof(left, right, left_on=on, right_on=right_on, by=by_cols,
-                           direction=direction, allow_exact_matches=exact)  # type: ignore[arg-type]
-    return merged[merged["_found"].notna()].drop(columns="_found")
+    """As-of match on one integer key and a date, by binary search over packed keys.
+
+    Returns the query rows that found a candidate, in query order, with the
+    candidate's columns added (a name already used by the query gets ``_c``).
+    Among candidates on the same day, looking back takes the last in table
+    order and looking forward the first, as ``pandas.merge_asof`` does.
+    """
+    by_col = by if isinstance(by, str) else by[0]
+    if not isinstance(by, str) and len(by) != 1:
+        raise ValueError("as-of matching takes one key column")
+    rename = {c: f"{c}_c" for c in cands.columns if c in q.columns and c != by_col}
+    out_cols = [c for c in cands.columns if c != by_col]
+    qd = day_numbers(q[on])
+    cd = day_numbers(cands[cand_on])
+    q_ok = q[on].notna().to_numpy(bool).copy()
+    c_ok = np.flatnonzero(cands[cand_on].notna().to_numpy(bool))
+    qg_raw = pd.to_numeric(q[by_col]).to_numpy(dtype="float64", na_value=np.nan)
+    q_ok &= ~np.isnan(qg_raw)
+    qg = np.where(q_ok, qg_raw, -1).astype("int64")
+    cg_raw = pd.to_numeric(cands[by_col]).to_numpy(dtype="float64", na_value=np.nan)
+    c_ok = c_ok[~np.isnan(cg_raw[c_ok])]
+    cg = cg_raw[c_ok].astype("int64")
+    ckey = (cg << 24) + cd[c_ok] + _DAY_OFFSET
+    order = np.argsort(ckey, kind="stable")
+    ckey = ckey[order]
+    rows = c_ok[order]
+    qkey = (qg << 24) + qd + _DAY_OFFSET
+    if direction == "backward":
+        at = np.searchsorted(ckey, qkey, side="right" if exact else "left") - 1
+    else:
+        at = np.searchsorted(ckey, qkey, side="left" if exact else "right")
+    inside = (at >= 0) & (at < len(ckey))
+    at_safe = np.clip(at, 0, max(len(ckey) - 1, 0))
+    same = inside & q_ok
+    if len(ckey):
+        same &= (ckey[at_safe] >> 24) == qg
+    else:
+        same &= False
+    hit_q = np.flatnonzero(same)
+    result = q.iloc[hit_q].reset_index(drop=True)
+    picked = cands.iloc[rows[at_safe[hit_q]]] if len(ckey) else cands.iloc[0:0]
+    for col in out_cols:
+        result[rename.get(col, col)] = picked[col].to_numpy()
+    return result
+
+
+_DAY_OFFSET = np.int64(2**23)  # days are shifted positive inside the 24-bit field
 
 
 def active_between(q: pd.DataFrame, regs: pd.DataFrame, first: str, last: str) -> np.ndarray:

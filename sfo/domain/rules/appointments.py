@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sfo.domain.rules.prepare import Prepared, findings_frame, first_on_or_after, fmt, ids
+from sfo.domain.rules.prepare import (
+    Prepared,
+    findings_frame,
+    first_on_or_after,
+    fmt,
+    fmt_many,
+    ids,
+)
 
 
 def ns_in_window(p: Prepared) -> pd.DataFrame:
@@ -94,15 +101,19 @@ def contact_freq(p: Prepared) -> pd.DataFrame:
     b_hr = hr[late]
     b_end = end[late]
     summary = []
-    for d, n, lim, h, e in zip(bad["date"], b_next, b_limit, b_hr, b_end, strict=True):
+    gap_days = (b_next - bad["date"].to_numpy()).dt.days.fillna(-1).astype("int64")
+    for d, n, days, lim, h, e in zip(fmt_many(bad["date"]).tolist(),
+                                     fmt_many(b_next).tolist(), gap_days.tolist(),
+                                     b_limit.tolist(), b_hr.tolist(),
+                                     fmt_many(b_end).tolist(), strict=True):
         why = "while the case had a high-risk profile" if h else "for this case"
-        if pd.isna(n):
-            summary.append(f"After the appointment on {fmt(d)} no further appointment was "
-                           f"recorded up to {fmt(e)}; the next was expected within {lim} "
+        if n == "an unknown date":
+            summary.append(f"After the appointment on {d} no further appointment was "
+                           f"recorded up to {e}; the next was expected within {lim} "
                            f"days {why}.")
         else:
-            summary.append(f"After the appointment on {fmt(d)} the next was on {fmt(n)}, "
-                           f"{(n - d).days} days later; it was expected within {lim} days "
+            summary.append(f"After the appointment on {d} the next was on {n}, "
+                           f"{days} days later; it was expected within {lim} days "
                            f"{why}.")
     evidence = [ids(a, b) for a, b in zip(bad["record_id"], nxt_id[late], strict=True)]
     event_id = ev["event_id"].reindex(bad["ev"]).to_numpy()

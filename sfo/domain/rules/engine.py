@@ -18,7 +18,7 @@ import pandas as pd
 
 from sfo.domain.calendar import WorkingCalendar
 from sfo.domain.findings import CaseFindings, Finding, NotChecked
-from sfo.domain.records import CaseRecords
+from sfo.domain.records import ROSH_LEVELS, CaseRecords
 from sfo.domain.rulepack import RulePack
 from sfo.domain.rules import (
     allocation,
@@ -32,8 +32,7 @@ from sfo.domain.rules.prepare import (
     FINDING_COLUMNS,
     Prepared,
     empty_findings,
-    fmt,
-    group_lists,
+    fmt_many,
     latest_on_or_before,
     prepare,
 )
@@ -221,11 +220,12 @@ def known_at(p: Prepared, found: pd.DataFrame) -> list[tuple[str, ...]]:
         line = ["No completed risk assessment recorded by this date."] * n
         a = p.assessments[["crn", "date", "record_id", "rosh"]]
         hit = latest_on_or_before(q, "date", a, by="crn")
-        for qid, d, rid, rosh in zip(hit["qid"].tolist(), hit["date_c"].to_numpy(),
+        levels = [_level(r) for r in range(-1, len(ROSH_LEVELS))]
+        for qid, d, rid, rosh in zip(hit["qid"].tolist(), fmt_many(hit["date_c"]).tolist(),
                                      hit["record_id"].tolist(), hit["rosh"].tolist(),
                                      strict=True):
-            line[qid] = (f"Latest completed risk assessment: {rid} on {fmt(d)} "
-                         f"(overall RoSH {_level(rosh)}).")
+            line[qid] = (f"Latest completed risk assessment: {rid} on {d} "
+                         f"(overall RoSH {levels[rosh + 1]}).")
         columns.append(line)
 
     if p.records.has("registrations"):
@@ -238,9 +238,12 @@ def known_at(p: Prepared, found: pd.DataFrame) -> list[tuple[str, ...]]:
                                        strict=True)]
             m = m.assign(label=labels).sort_values(["qid", "label"]).drop_duplicates(
                 ["qid", "label"])
-            keys, groups = group_lists(m["qid"].to_numpy(), m["label"].tolist())
-            for qid, group in zip(keys.tolist(), groups, strict=True):
-                line[qid] = f"Active registrations: {', '.join(map(str, group))}."
+            qids = m["qid"].to_numpy()
+            starts = np.flatnonzero(np.r_[True, qids[1:] != qids[:-1]])
+            pieces = np.array([f"{label}, " for label in m["label"].tolist()], dtype=object)
+            joined = np.add.reduceat(pieces, starts)  # concatenates each person's labels
+            for qid, text in zip(qids[starts].tolist(), joined.tolist(), strict=True):
+                line[qid] = f"Active registrations: {text[:-2]}."
         columns.append(line)
 
     if p.records.has("allocations"):

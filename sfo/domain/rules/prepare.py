@@ -273,6 +273,19 @@ def fmt(d: object) -> str:
     return text
 
 
+def fmt_many(values: object) -> np.ndarray:
+    """Many dates formatted like :func:`fmt`, each distinct day formatted once."""
+    arr = np.asarray(values.to_numpy() if isinstance(values, pd.Series) else values)
+    if arr.dtype.kind != "M":
+        arr = arr.astype("datetime64[ns]")
+    arr = arr.astype("datetime64[ns]")
+    if len(arr) == 0:
+        return np.array([], dtype=object)
+    uniq, inverse = np.unique(arr, return_inverse=True)
+    texts = np.array([fmt(u) for u in uniq], dtype=object)
+    return texts[inverse.reshape(-1)]
+
+
 def group_lists(keys: np.ndarray, values: list[object]) -> tuple[np.ndarray, list[list[object]]]:
     """Values gathered per key, for keys already sorted (unique keys, lists in order)."""
     keys = np.asarray(keys)

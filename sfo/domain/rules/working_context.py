@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sfo.domain.rules.allocation import describe_practitioner, experience
-from sfo.domain.rules.prepare import Prepared, findings_frame, fmt, group_lists, ids
+from sfo.domain.rules.prepare import Prepared, findings_frame, fmt, fmt_many, group_lists, ids
 
 SIX_DAYS = pd.Timedelta(days=6)
 
@@ -190,11 +190,14 @@ def supervision(p: Prepared) -> pd.DataFrame:
     return findings_frame(
         rows["crn"].to_numpy(), rows["event_id"].to_numpy(), rid, long["date"] + limit,
         [ids(a, b) for a, b in zip(rows["spell_id"].to_numpy(), long["sid"], strict=True)],
-        [f"{code} had no formal supervision for {(nx - d).days} days, from {fmt(d)} "
-         f"{'up to ' if e else 'to '}{fmt(nx)}; formal supervision is expected at least every "
+        [f"{code} had no formal supervision for {days} days, from {d} "
+         f"{'up to ' if e else 'to '}{nx}; formal supervision is expected at least every "
          f"{limit.days // 7} weeks."
-         for code, d, nx, e in zip(rows["staff_code"].to_numpy(), long["date"], long["next"],
-                                   long_end, strict=True)])
+         for code, days, d, nx, e in zip(
+             rows["staff_code"].tolist(),
+             ((long["next"] - long["date"]).dt.days).tolist(),
+             fmt_many(long["date"]).tolist(), fmt_many(long["next"]).tolist(),
+             long_end.tolist(), strict=True)])
 
 
 def vacancies(p: Prepared) -> pd.DataFrame:

@@ -395,8 +395,9 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
     }).reset_index(drop=True)
     c["ev"] = _attribute_to_events(c, ev)
     c = c.drop(columns="event_id")
-    order = np.lexsort((np.arange(len(c)), c["date"].to_numpy().view("i8"),
-                        c["ev"].to_numpy()))
+    # One packed key (event, day); a stable sort keeps table order within a day.
+    key = ((c["ev"].to_numpy() + 1) << 24) + day_numbers(c["date"]) + _DAY_OFFSET
+    order = np.argsort(key, kind="stable")
     c = c.take(order).reset_index(drop=True)
 
     # -- completed risk assessments ----------------------------------------------
@@ -408,7 +409,9 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
     )
     a, _ = upto(plain(a[done].assign(date=a.loc[done, "completed_date"])), "date")
     group_cols = ["rosh_public", "rosh_known_adult", "rosh_children", "rosh_staff"]
-    ranks = {col: a[col].map(ROSH_RANK).astype("float64") for col in ["rosh_overall", *group_cols]}
+    ranks = {col: pd.Series(pd.Categorical(a[col], categories=list(ROSH_LEVELS)).codes,
+                            index=a.index).replace(-1, np.nan).astype("float64")
+             for col in ["rosh_overall", *group_cols]}
     assessments = pd.DataFrame({
         "crn": a["crn"].to_numpy(), "date": a["date"].to_numpy(),
         "record_id": a["record_id"].to_numpy(),

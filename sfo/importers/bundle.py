@@ -54,7 +54,7 @@ def load_bundle(path: str | os.PathLike[str], *, mapping: str | os.PathLike[str]
     except (pa.ArrowException, ValueError, OverflowError) as exc:
         log.add(Path(source).name, None, None, f"could not be cross-checked ({exc})")
     if log:
-        raise BundleInvalid(log.problems, total=log.total, source=source)
+        raise BundleInvalid(_in_reading_order(log.problems), total=log.total, source=source)
     frames = {name: (tables[name].frame() if name in tables else records.empty_table(name))
               for name in TABLE_ORDER}
     warnings = list(log.warnings)
@@ -63,6 +63,12 @@ def load_bundle(path: str | os.PathLike[str], *, mapping: str | os.PathLike[str]
         name = Path(mapping).name
         warnings = [w for w in warnings if not w.startswith(f"{name}: ignored")]
     return CaseRecords(frames, frozenset(tables), source=source, warnings=tuple(warnings))
+
+
+def _in_reading_order(problems: list[Problem]) -> list[Problem]:
+    """Problems file by file (in contract order), then row by row, as a person would fix them."""
+    order = {TABLES[name].filename: i for i, name in enumerate(TABLE_ORDER)}
+    return sorted(problems, key=lambda p: (order.get(p.file, len(order)), p.row or 0))
 
 
 def _read_tables(files: dict[str, FileSource], mapping: HeaderMapping, codes: CodeLists,

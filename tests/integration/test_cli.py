@@ -128,3 +128,26 @@ def test_demo_writes_a_bundle_and_summarises_it(capsys, tmp_path):
     assert (tmp_path / "demo" / "contacts.csv").exists()
     assert "Checked 12 cases" in out
     assert "Gaps:" in out and "Working context:" in out
+
+
+def test_problems_are_listed_file_by_file_in_row_order(capsys, tmp_path):
+    bundle = tmp_path / "b"
+    shutil.copytree(LICENCE, bundle)
+    lines = (bundle / "contacts.csv").read_text("utf-8").splitlines()
+    late = lines[6].split(",")
+    late[1] = "Z999999"  # an unknown person in row 7
+    lines[6] = ",".join(late)
+    early = lines[2].split(",")
+    early[3] = "not a date"  # a bad date in row 3
+    lines[2] = ",".join(early)
+    (bundle / "contacts.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    people = (bundle / "people.csv").read_text("utf-8").splitlines()
+    people.append("X12,Nobody")  # a bad CRN in people.csv, row 3
+    (bundle / "people.csv").write_text("\n".join(people) + "\n", "utf-8")
+    code, _, err = run(capsys, "findings", bundle)
+    assert code == 2
+    listed = [line for line in err.splitlines() if line.startswith("  - ")]
+    assert listed[0].startswith("  - people.csv, row 3")
+    rows = [int(line.split("row ")[1].split(",")[0]) for line in listed
+            if line.startswith("  - contacts.csv")]
+    assert rows == sorted(rows) and rows[0] == 3

@@ -10,8 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sfo.domain.joins import codes_of, day_numbers, range_join
 from sfo.domain.rules.allocation import describe_practitioner, experience
-from sfo.domain.rules.prepare import Prepared, findings_frame, fmt, fmt_many, group_lists, ids
+from sfo.domain.rules.prepare import (
+    Prepared,
+    findings_frame,
+    fmt,
+    fmt_many,
+    group_lists,
+    ids,
+    latest_on_or_before,
+)
 
 SIX_DAYS = pd.Timedelta(days=6)
 
@@ -165,20 +174,31 @@ def supervision(p: Prepared) -> pd.DataFrame:
     s = s[s["kind"] == "formal"][["staff_code", "supervision_date", "record_id"]]
     q = es[["ev", "crn", "event_id", "staff_code", "spell_id", "alloc_date", "until"]].assign(
         qid=np.arange(len(es)))
-    m = q.merge(s, on="staff_code", how="left")
-    before = m[m["supervision_date"] <= m["alloc_date"]]
-    base = before.sort_values("supervision_date").groupby("qid").tail(1).set_index("qid")
-    inside = m[(m["supervision_date"] > m["alloc_date"]) & (m["supervision_date"] <= m["until"])]
+    # Staff as integer codes and days as numbers, so the joins are binary searches.
+    staff = pd.Index(pd.concat([q["staff_code"], s["staff_code"]]).astype(object).unique())
+    q_staff = codes_of(staff, q["staff_code"])
+    s_staff = codes_of(staff, s["staff_code"])
+    s_day = day_numbers(s["supervision_date"])
+    alloc_day = day_numbers(q["alloc_date"])
+    # The latest formal supervision on or before the allocation date ...
+    base = latest_on_or_before(
+        q[["qid", "alloc_date"]].assign(staff=q_staff), "alloc_date",
+        pd.DataFrame({"staff": s_staff, "date": s["supervision_date"].to_numpy(),
+                      "record_id": s["record_id"].to_numpy(dtype=object)}), by="staff"
+    ).set_index("qid")
+    # ... and every one after it, up to the end of the allocation.
+    li, ri = range_join(q_staff, alloc_day + 1, day_numbers(q["until"]), s_staff, s_day)
     start_pts = pd.DataFrame({
         "qid": q["qid"].to_numpy(),
-        "date": base["supervision_date"].reindex(q["qid"]).fillna(
+        "date": base["date"].reindex(q["qid"]).fillna(
             q.set_index("qid")["alloc_date"]).to_numpy(),
         "sid": base["record_id"].reindex(q["qid"]).to_numpy(),
     })
-    pts = pd.concat([start_pts, pd.DataFrame({"qid": inside["qid"].to_numpy(),
-                                              "date": inside["supervision_date"].to_numpy(),
-                                              "sid": inside["record_id"].to_numpy()})],
-                    ignore_index=True).sort_values(["qid", "date"], kind="stable")
+    pts = pd.concat([start_pts, pd.DataFrame({
+        "qid": q["qid"].to_numpy()[li],
+        "date": s["supervision_date"].to_numpy()[ri],
+        "sid": s["record_id"].to_numpy(dtype=object)[ri]})],
+        ignore_index=True).sort_values(["qid", "date"], kind="stable")
     qi = q.set_index("qid")
     pts["next"] = pts.groupby("qid")["date"].shift(-1)
     at_end = pts["next"].isna()
@@ -208,6 +228,9 @@ def vacancies(p: Prepared) -> pd.DataFrame:
     if teams.empty or p.events.empty:
         return _empty(rid)
     teams = teams.assign(pct=100.0 * teams["in_post_fte"] / teams["establishment_fte"])
+    teams = teams[teams["pct"] < min_pct]  # only short-staffed months can give a finding
+    if teams.empty:
+        return _empty(rid)
     people_team = p.records.table("people")["team_code"].to_numpy()
     ev = p.events[["ev", "crn", "event_id", "start", "end", "record_id"]]
     own = ev.assign(team_code=people_team[ev["crn"].to_numpy()])

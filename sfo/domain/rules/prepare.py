@@ -380,25 +380,26 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
     ev["ev"] = np.arange(len(ev), dtype="int64")
 
     # -- contacts: up to as-of, attributed to events, sorted by (event, date) ----
-    keep = contacts_all["contact_date"].to_numpy() <= asof_arr[np.maximum(ccode, 0)]
-    cols = ["event_id", "contact_date", "type_code", "outcome_code", "enforcement_code",
-            "national_standard", "record_id"]
-    src = contacts_all[cols][keep] if not keep.all() else contacts_all[cols]
+    dates = contacts_all["contact_date"].to_numpy()
+    kept = np.flatnonzero(dates <= asof_arr[np.maximum(ccode, 0)])
+    # Attribute each kept contact to an event, then order by (event, day) with one
+    # stable sort of a packed key, and gather every column once in that order.
+    ev_of = _attribute_to_events(pd.DataFrame({
+        "crn": ccode[kept], "event_id": contacts_all["event_id"].take(kept).to_numpy(),
+        "date": dates[kept]}), ev)
+    key = ((ev_of + 1) << 24) + day_numbers(dates[kept]) + _DAY_OFFSET
+    order = np.argsort(key, kind="stable")
+    at = kept[order]
     # Codes as categoricals and ids as plain objects: filtering them is cheap.
     c = pd.DataFrame({
-        "crn": ccode[keep], "event_id": src["event_id"],
-        "date": src["contact_date"], "type_code": src["type_code"].astype("category"),
-        "outcome_code": src["outcome_code"].astype("category"),
-        "enforcement_code": src["enforcement_code"].astype("category"),
-        "ns": src["national_standard"].to_numpy(bool),
-        "record_id": src["record_id"].to_numpy(dtype=object),
-    }).reset_index(drop=True)
-    c["ev"] = _attribute_to_events(c, ev)
-    c = c.drop(columns="event_id")
-    # One packed key (event, day); a stable sort keeps table order within a day.
-    key = ((c["ev"].to_numpy() + 1) << 24) + day_numbers(c["date"]) + _DAY_OFFSET
-    order = np.argsort(key, kind="stable")
-    c = c.take(order).reset_index(drop=True)
+        "crn": ccode[at], "date": dates[at],
+        "type_code": contacts_all["type_code"].take(at).astype("category").array,
+        "outcome_code": contacts_all["outcome_code"].take(at).astype("category").array,
+        "enforcement_code": contacts_all["enforcement_code"].take(at).astype("category").array,
+        "ns": contacts_all["national_standard"].to_numpy(bool)[at],
+        "record_id": contacts_all["record_id"].take(at).to_numpy(dtype=object),
+        "ev": ev_of[order],
+    })
 
     # -- completed risk assessments ----------------------------------------------
     a = records.table("assessments")
@@ -407,7 +408,9 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
         & a["completed_date"].notna()
         & ~a["status"].isin(pack.codes_of("incomplete_statuses"))
     )
-    a, _ = upto(plain(a[done].assign(date=a.loc[done, "completed_date"])), "date")
+    a = a.loc[done, ["crn", "record_id", "completed_date", "rosh_overall", "rosh_public",
+                     "rosh_known_adult", "rosh_children", "rosh_staff"]]
+    a, _ = upto(plain(a.rename(columns={"completed_date": "date"})), "date")
     group_cols = ["rosh_public", "rosh_known_adult", "rosh_children", "rosh_staff"]
     ranks = {col: pd.Series(pd.Categorical(a[col], categories=list(ROSH_LEVELS)).codes,
                             index=a.index).replace(-1, np.nan).astype("float64")

@@ -111,11 +111,8 @@ def timeline_index(records: CaseRecords) -> TimelineIndex:
 
     c = records.table("contacts")
     if len(c):
-        ccrn = codes_of(people, c["crn"])
-        minutes = _minutes(c["contact_time"])
-        unique = ~_repeated_contacts(c, ccrn, minutes)
-        pos = np.flatnonzero(unique)
-        add("contact", ccrn[pos], c["contact_date"].to_numpy()[pos], pos, minutes[pos])
+        add("contact", codes_of(people, c["crn"]), c["contact_date"], np.arange(len(c)),
+            _minutes(c["contact_time"]))
     e = records.table("events")
     if len(e):
         ecrn, pos = codes_of(people, e["crn"]), np.arange(len(e))
@@ -152,36 +149,45 @@ def timeline_index(records: CaseRecords) -> TimelineIndex:
     key = (((crn << 18) | (day - day.min())) << 11 | (mins + 1)) << 4 | kind
     order = np.argsort(key, kind="stable")
     key, pos = key[order], pos[order]
+    same_key = key[1:] == key[:-1]
     # A staff record reached through two overlapping spells is listed once.
     repeat = np.zeros(len(key), dtype=bool)
-    repeat[1:] = (key[1:] == key[:-1]) & (pos[1:] == pos[:-1])
+    repeat[1:] = same_key & (pos[1:] == pos[:-1])
+    # Contacts can only repeat one another within the same (person, day, time, kind).
+    contact = (key & 0xF) == KIND_CODE["contact"]
+    crowded = contact & (np.r_[False, same_key] | np.r_[same_key, False])
+    at = np.flatnonzero(crowded)
+    if len(at):
+        repeat[at[_repeated_contacts(c, key[at], pos[at])]] = True
     keep = order[~repeat]
     return TimelineIndex(crn=crn[keep], date=date_[keep], minutes=mins[keep], kind=kind[keep],
                          pos=pos[~repeat])
 
 
-def _repeated_contacts(c: pd.DataFrame, crn: np.ndarray, minutes: np.ndarray) -> np.ndarray:
-    """Contacts that repeat an earlier one exactly (an export listing it twice)."""
+def _repeated_contacts(c: pd.DataFrame, group: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Which of these contacts repeat an earlier one of the same group exactly.
+
+    ``group`` is the sorted (person, day, time) key of each, ``pos`` its row in
+    contacts.csv, ascending within a group. A fingerprint of the content finds
+    the candidates; only those are compared field by field.
+    """
     mix = np.uint64(0x9E3779B97F4A7C15)
-    h = np.zeros(len(c), dtype=np.uint64)
-    for part in (crn, day_numbers(c["contact_date"]), minutes,
-                 pd.factorize(c["type_code"])[0], pd.factorize(c["outcome_code"])[0],
-                 c["notes"].str.len().fillna(-1).to_numpy("int64")):
+    rows = c.iloc[pos]
+    h = group.astype(np.uint64)
+    for part in (pd.factorize(rows["type_code"])[0], pd.factorize(rows["outcome_code"])[0],
+                 rows["notes"].str.len().fillna(-1).to_numpy("int64")):
         h = (h ^ np.asarray(part).astype(np.uint64)) * mix
         h ^= h >> np.uint64(29)
-    out = np.zeros(len(c), dtype=bool)
-    involved = np.flatnonzero(pd.Series(h).duplicated(keep=False).to_numpy())
-    if len(involved) == 0:
+    fingerprints = pd.Series(h)
+    cand = np.flatnonzero(fingerprints.duplicated().to_numpy())
+    out = np.zeros(len(pos), dtype=bool)
+    if len(cand) == 0:
         return out
-    # Only rows sharing a fingerprint are compared in full, each with the first of its kind.
-    sub = pd.Series(h[involved])
-    first = involved[sub.groupby(sub).transform("idxmin").to_numpy()]
-    cand = involved[involved != first]
-    first = first[involved != first]
+    first_of = fingerprints.groupby(fingerprints).transform("idxmin").to_numpy()
     fields = ["crn", "contact_date", "contact_time", "type_code", "outcome_code",
               "enforcement_code", "notes", "staff_code"]
-    a = c[fields].iloc[cand].reset_index(drop=True)
-    b = c[fields].iloc[first].reset_index(drop=True)
+    a = rows[fields].iloc[cand].reset_index(drop=True)
+    b = rows[fields].iloc[first_of[cand]].reset_index(drop=True)
     equal = ((a == b) | (a.isna() & b.isna())).all(axis=1).to_numpy(bool)
     out[cand[equal]] = True
     return out

@@ -124,3 +124,26 @@ def test_an_empty_bundle_gives_an_empty_timeline_with_the_columns():
     t = tl.build_timeline(empty)
     assert t.empty
     assert list(t.columns) == tl.TIMELINE_COLUMNS
+
+
+def test_a_repeat_is_found_even_with_another_contact_at_the_same_time_between():
+    extra = [
+        {"contact_id": "D1", "crn": CRN, "contact_date": "2024-02-05", "contact_time": "09:00",
+         "type_code": "COAP", "outcome_code": "ATTC", "notes": "Seen."},
+        {"contact_id": "D2", "crn": CRN, "contact_date": "2024-02-05", "contact_time": "09:00",
+         "type_code": "C002", "notes": "Manager reviewed."},
+        {"contact_id": "D3", "crn": CRN, "contact_date": "2024-02-05", "contact_time": "09:00",
+         "type_code": "COAP", "outcome_code": "ATTC", "notes": "Seen."},
+        # same everything but the notes: not a repeat
+        {"contact_id": "D4", "crn": CRN, "contact_date": "2024-02-05", "contact_time": "09:00",
+         "type_code": "COAP", "outcome_code": "ATTC", "notes": "Seem."},
+    ]
+    base = records()
+    rows = base.table("contacts")
+    more = build_records({"people": [{"crn": CRN}], "contacts": extra}).table("contacts")
+    tables = dict(base.tables)
+    tables["contacts"] = pd.concat([rows, more], ignore_index=True)
+    t = tl.build_timeline(type(base)(tables, base.supplied), [CRN])
+    ids = set(t["record_id"])
+    assert {"D1", "D2", "D4"} <= ids
+    assert "D3" not in ids

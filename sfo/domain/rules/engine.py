@@ -9,16 +9,17 @@ hindsight guard).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sfo.domain.calendar import WorkingCalendar
 from sfo.domain.findings import CaseFindings, Finding, NotChecked
-from sfo.domain.records import ROSH_LEVELS, CaseRecords
+from sfo.domain.records import CaseRecords
 from sfo.domain.rulepack import RulePack
 from sfo.domain.rules import (
     allocation,
@@ -32,7 +33,7 @@ from sfo.domain.rules.prepare import (
     FINDING_COLUMNS,
     Prepared,
     empty_findings,
-    fmt_many,
+    fmt,
     latest_on_or_before,
     prepare,
 )
@@ -98,6 +99,7 @@ class FindingsResult:
     frame: pd.DataFrame          # one row per finding (see FINDING_COLUMNS + kind, ...)
     as_of: pd.DataFrame          # crn, as_of, as_of_source
     not_checked: pd.DataFrame    # crn, rule_id, reason
+    supplied: frozenset[str] = frozenset()  # which files the hindsight facts could use
 
     def cases(self, crns: list[str] | None = None) -> Iterator[CaseFindings]:
         """Per-person results in CRN order."""
@@ -113,15 +115,17 @@ class FindingsResult:
             f = by_crn.get(crn)
             findings: tuple[Finding, ...] = ()
             if f is not None:
+                known = [render_known(row, self.supplied)
+                         for row in f[list(KNOWN_COLUMNS)].to_dict("records")]
                 findings = tuple(
                     Finding(crn=crn, rule_id=r, kind=k, severity=s,
                             date=None if pd.isna(d) else pd.Timestamp(d).date(),
-                            summary=sm, evidence=tuple(ev), known=tuple(kn),
+                            summary=sm, evidence=tuple(ev), known=kn,
                             event_id=None if e is None or pd.isna(e) else str(e),
                             local_default=bool(loc))
                     for r, k, s, d, sm, ev, kn, e, loc in zip(
                         f["rule_id"], f["kind"], f["severity"], f["date"], f["summary"],
-                        f["evidence"], f["known"], f["event_id"], f["local_default"],
+                        f["evidence"], known, f["event_id"], f["local_default"],
                         strict=True))
             n = nc.get(crn)
             not_checked: tuple[NotChecked, ...] = ()
@@ -162,7 +166,8 @@ def run_rules(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
     not_checked = _not_checked(p, skipped)
     not_checked["crn"] = names[not_checked["crn"].to_numpy(dtype="int64")]
     as_of_frame = p.as_of.assign(crn=names).drop(columns="crn_str")
-    return FindingsResult(frame=found, as_of=as_of_frame, not_checked=not_checked)
+    return FindingsResult(frame=found, as_of=as_of_frame, not_checked=not_checked,
+                          supplied=records.supplied)
 
 
 def _missing_reason(missing: list[str]) -> str:
@@ -191,9 +196,8 @@ def _not_checked(p: Prepared, skipped: list[tuple[str, str]]) -> pd.DataFrame:
 def _finish(found: pd.DataFrame, p: Prepared) -> pd.DataFrame:
     if found.empty:
         found = found.assign(kind=pd.Series(dtype=object), severity=pd.Series(dtype=object),
-                             known=pd.Series(dtype=object),
                              local_default=pd.Series(dtype=bool))
-        return found
+        return found.assign(**{c: pd.Series(dtype=object) for c in KNOWN_COLUMNS})
     found = found[FINDING_COLUMNS].copy()
     found["date"] = pd.to_datetime(found["date"])
     found["evidence"] = [tuple(e) for e in found["evidence"]]
@@ -205,31 +209,38 @@ def _finish(found: pd.DataFrame, p: Prepared) -> pd.DataFrame:
     found["kind"] = found["rule_id"].map(kinds)
     found["severity"] = found["rule_id"].map(sev)
     found["local_default"] = found["rule_id"].map(local).astype(bool)
-    found["known"] = known_at(p, found)
-    return found
+    return pd.concat([found, known_at(p, found)], axis=1)
 
 
-def known_at(p: Prepared, found: pd.DataFrame) -> list[tuple[str, ...]]:
-    """For each finding, what the record showed on its date (the hindsight guard)."""
+KNOWN_COLUMNS = ("known_assessment", "known_assessment_date", "known_rosh",
+                 "known_registrations", "known_holder", "known_grade")
+
+
+def known_at(p: Prepared, found: pd.DataFrame) -> pd.DataFrame:
+    """For each finding, what the record showed on its date (the hindsight guard).
+
+    The facts are found here, vectorised; :func:`render_known` words them when a
+    finding is shown.
+    """
     n = len(found)
     q = pd.DataFrame({"crn": found["crn"].to_numpy(), "date": found["date"].to_numpy(),
                       "qid": np.arange(n)})
-    columns: list[list[str]] = []
-
+    out = pd.DataFrame({
+        "known_assessment": np.full(n, None, dtype=object),
+        "known_assessment_date": np.full(n, np.datetime64("NaT", "ns")),
+        "known_rosh": np.full(n, -1, dtype="int64"),
+        "known_registrations": np.full(n, None, dtype=object),
+        "known_holder": np.full(n, None, dtype=object),
+        "known_grade": np.full(n, None, dtype=object),
+    }, index=found.index)
     if p.records.has("assessments"):
-        line = ["No completed risk assessment recorded by this date."] * n
         a = p.assessments[["crn", "date", "record_id", "rosh"]]
         hit = latest_on_or_before(q, "date", a, by="crn")
-        levels = [_level(r) for r in range(-1, len(ROSH_LEVELS))]
-        for qid, d, rid, rosh in zip(hit["qid"].tolist(), fmt_many(hit["date_c"]).tolist(),
-                                     hit["record_id"].tolist(), hit["rosh"].tolist(),
-                                     strict=True):
-            line[qid] = (f"Latest completed risk assessment: {rid} on {d} "
-                         f"(overall RoSH {levels[rosh + 1]}).")
-        columns.append(line)
-
+        at = hit["qid"].to_numpy()
+        out.iloc[at, 0] = hit["record_id"].to_numpy(dtype=object)
+        out.iloc[at, 1] = hit["date_c"].to_numpy()
+        out.iloc[at, 2] = hit["rosh"].to_numpy()
     if p.records.has("registrations"):
-        line = ["No active registrations."] * n
         m = q.merge(p.registrations[["crn", "type_code", "level", "start", "end"]], on="crn")
         m = m[(m["start"] <= m["date"]) & (m["end"] > m["date"])]
         if len(m):
@@ -241,24 +252,44 @@ def known_at(p: Prepared, found: pd.DataFrame) -> list[tuple[str, ...]]:
             qids = m["qid"].to_numpy()
             starts = np.flatnonzero(np.r_[True, qids[1:] != qids[:-1]])
             pieces = np.array([f"{label}, " for label in m["label"].tolist()], dtype=object)
-            joined = np.add.reduceat(pieces, starts)  # concatenates each person's labels
-            for qid, text in zip(qids[starts].tolist(), joined.tolist(), strict=True):
-                line[qid] = f"Active registrations: {text[:-2]}."
-        columns.append(line)
-
+            joined = np.add.reduceat(pieces, starts)  # each person's labels, comma-separated
+            out.iloc[qids[starts], 3] = np.array([t[:-2] for t in joined.tolist()],
+                                                 dtype=object)
     if p.records.has("allocations"):
-        line = ["No practitioner allocated on this date."] * n
         al = p.allocations[["crn", "staff_code", "start", "to"]].rename(
             columns={"start": "from"})
         hit = latest_on_or_before(q, "date", al, by="crn", cand_on="from")
         hit = hit[hit["to"] >= hit["date"]]
-        grades = dict(zip(p.records.table("staff")["staff_code"].tolist(),
-                          p.records.table("staff")["grade"].tolist(), strict=True))
-        for qid, code in zip(hit["qid"].tolist(), hit["staff_code"].tolist(), strict=True):
-            if code.endswith("U"):
-                line[qid] = f"Unallocated ({code}) on this date."
-            else:
-                g = grades.get(code)
-                line[qid] = f"Held by {code}{f' ({g})' if isinstance(g, str) else ''}."
-        columns.append(line)
-    return list(zip(*columns, strict=True)) if columns else [() for _ in range(n)]
+        staff = p.records.table("staff").drop_duplicates("staff_code").set_index("staff_code")
+        codes = hit["staff_code"].to_numpy(dtype=object)
+        at = hit["qid"].to_numpy()
+        out.iloc[at, 4] = codes
+        out.iloc[at, 5] = staff["grade"].reindex(codes).to_numpy(dtype=object)
+    return out
+
+
+def render_known(row: Mapping[Any, Any], supplied: frozenset[str]) -> tuple[str, ...]:
+    """The hindsight facts of one finding in plain English."""
+    lines = []
+    if "assessments" in supplied:
+        aid = row["known_assessment"]
+        if isinstance(aid, str):
+            rosh = int(row["known_rosh"])
+            lines.append(f"Latest completed risk assessment: {aid} on "
+                         f"{fmt(row['known_assessment_date'])} "
+                         f"(overall RoSH {_level(rosh)}).")
+        else:
+            lines.append("No completed risk assessment recorded by this date.")
+    if "registrations" in supplied:
+        regs = row["known_registrations"]
+        lines.append(f"Active registrations: {regs}." if isinstance(regs, str)
+                     else "No active registrations.")
+    if "allocations" in supplied:
+        code, grade = row["known_holder"], row["known_grade"]
+        if not isinstance(code, str):
+            lines.append("No practitioner allocated on this date.")
+        elif code.endswith("U"):
+            lines.append(f"Unallocated ({code}) on this date.")
+        else:
+            lines.append(f"Held by {code}{f' ({grade})' if isinstance(grade, str) else ''}.")
+    return tuple(lines)

@@ -73,3 +73,10 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path):
     bad = tmp_path / "bad.py"
     bad.write_text("import sqlite3\nfrom sfo.services import analysis\n")
     assert imports_of(bad) == {"sqlite3", "sfo.services"}
+
+
+def test_every_source_folder_is_a_package_so_it_is_installed():
+    for folder in ["sfo", "dipsample", "fixtures"]:
+        for path in (ROOT / folder).rglob("*.py"):
+            assert (path.parent / "__init__.py").exists(), (
+                f"{path.parent.relative_to(ROOT)} has no __init__.py; a wheel would leave it out")

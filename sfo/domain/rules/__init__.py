@@ -1,0 +1,1 @@
+"""Practice-standard rules: shared groundwork, one module per family, and the engine."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -105,6 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SfoError as exc:
         print(f"sfo: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`sfo ... | head`): not an error. Stop writing quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("sfo: interrupted; nothing was written.", file=sys.stderr)
         return 130

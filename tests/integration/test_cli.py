@@ -151,3 +151,18 @@ def test_problems_are_listed_file_by_file_in_row_order(capsys, tmp_path):
     rows = [int(line.split("row ")[1].split(",")[0]) for line in listed
             if line.startswith("  - contacts.csv")]
     assert rows == sorted(rows) and rows[0] == 3
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    import subprocess
+    import sys
+
+    from fixtures.generate import generate_bundle
+
+    generate_bundle(tmp_path / "b", people=40, seed=3)  # far more output than a pipe holds
+    cmd = f"{sys.executable} -m sfo.cli findings {tmp_path / 'b'} --format json | head -c 20"
+    proc = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, check=False,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.stdout.startswith("{")
+    assert proc.stderr.strip() == "" or "internal error" not in proc.stderr
+    assert "Traceback" not in proc.stderr

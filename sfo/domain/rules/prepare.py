@@ -384,9 +384,8 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
     kept = np.flatnonzero(dates <= asof_arr[np.maximum(ccode, 0)])
     # Attribute each kept contact to an event, then order by (event, day) with one
     # stable sort of a packed key, and gather every column once in that order.
-    ev_of = _attribute_to_events(pd.DataFrame({
-        "crn": ccode[kept], "event_id": contacts_all["event_id"].take(kept).to_numpy(),
-        "date": dates[kept]}), ev)
+    ev_of = _attribute_to_events(ccode[kept], contacts_all["event_id"].take(kept),
+                                 dates[kept], ev)
     key = ((ev_of + 1) << 24) + day_numbers(dates[kept]) + _DAY_OFFSET
     order = np.argsort(key, kind="stable")
     at = kept[order]
@@ -457,26 +456,25 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
                     allocations=allocations, event_spells=es)
 
 
-def _attribute_to_events(c: pd.DataFrame, ev: pd.DataFrame) -> np.ndarray:
+def _attribute_to_events(crn: np.ndarray, event_id: pd.Series, date_: np.ndarray,
+                         ev: pd.DataFrame) -> np.ndarray:
     """Each contact's event key: its own event_id, else the event running on its date."""
-    out = np.full(len(c), -1, dtype="int64")
-    if ev.empty or c.empty:
+    out = np.full(len(crn), -1, dtype="int64")
+    if ev.empty or len(crn) == 0:
         return out
     # Integer keys: (person code, event id code) -> event key.
     ev_codes, ev_uniques = pd.factorize(ev["event_id"])
     width = np.int64(len(ev_uniques) + 1)
     key = pd.Index(ev["crn"].to_numpy().astype("int64") * width + ev_codes)
-    has_id = c["event_id"].notna().to_numpy()
+    ccodes = codes_of(pd.Index(ev_uniques), event_id)  # -1: no event_id, or an unknown one
+    has_id = ccodes >= 0
     if has_id.any():
-        ccodes = codes_of(pd.Index(ev_uniques), c["event_id"])[has_id]
-        ck = c["crn"].to_numpy()[has_id].astype("int64") * width + ccodes
-        pos = key.get_indexer(pd.Index(np.where(ccodes >= 0, ck, -1)))
+        ck = crn[has_id].astype("int64") * width + ccodes[has_id]
+        pos = key.get_indexer(pd.Index(ck))
         out[has_id] = np.where(pos >= 0, ev["ev"].to_numpy()[np.maximum(pos, 0)], -1)
     rest = out == -1
     if rest.any():
-        q = pd.DataFrame({"crn": c["crn"].to_numpy()[rest],
-                          "date": c["date"].to_numpy()[rest],
-                          "qid": np.flatnonzero(rest)})
+        q = pd.DataFrame({"crn": crn[rest], "date": date_[rest], "qid": np.flatnonzero(rest)})
         cands = ev[["crn", "start", "ev"]].rename(columns={"start": "date"})
         back = latest_on_or_before(q, "date", cands, by="crn")
         out[back["qid"].to_numpy()] = back["ev"].to_numpy()

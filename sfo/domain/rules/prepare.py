@@ -11,6 +11,7 @@ period, the first record in a window) for many rows at once.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -372,9 +373,9 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
     ev["licence"] = ev["sentence_type"] == "licence"
     words = "|".join(pack.codes_of("da_offence_words"))
     offence_da = ev["index_offence"].fillna("").str.contains(words, case=False, regex=True)
-    reqs = ev["requirements"].fillna("").str.lower().str.split(";")
-    needed = set(pack.codes_of("da_requirements"))
-    req_da = reqs.map(lambda items: bool(needed.intersection(i.strip() for i in items)))
+    needed = "|".join(re.escape(r.lower()) for r in pack.codes_of("da_requirements"))
+    req_da = ev["requirements"].fillna("").str.lower().str.contains(
+        rf"(?:^|;)\s*(?:{needed})\s*(?:;|$)", regex=True)
     ev["da_static"] = offence_da.to_numpy(bool) | req_da.to_numpy(bool)
     ev = ev.sort_values(["crn", "start", "event_id"], kind="stable").reset_index(drop=True)
     ev["ev"] = np.arange(len(ev), dtype="int64")

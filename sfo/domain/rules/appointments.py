@@ -16,17 +16,26 @@ from sfo.domain.rules.prepare import (
 
 
 def ns_in_window(p: Prepared) -> pd.DataFrame:
-    """NS appointments attributed to an event and dated inside its window."""
-    c = p.contacts[p.contacts["ns"] & (p.contacts["ev"] >= 0)]
-    ev = p.events.set_index("ev")
-    start = ev["start"].reindex(c["ev"]).to_numpy()
-    end = ev["end"].reindex(c["ev"]).to_numpy()
-    d = c["date"].to_numpy()
-    return c[(d >= start) & (d <= end)]
+    """NS appointments attributed to an event and dated inside its window (computed once)."""
+    return p.memo("ns_in_window", lambda: _ns_in_window(p))
+
+
+def _ns_in_window(p: Prepared) -> pd.DataFrame:
+    ev_key = p.contacts["ev"].to_numpy()
+    # Event keys are positions in p.events, so start and end are a plain take.
+    start = p.events["start"].to_numpy()[np.maximum(ev_key, 0)]
+    end = p.events["end"].to_numpy()[np.maximum(ev_key, 0)]
+    d = p.contacts["date"].to_numpy()
+    keep = p.contacts["ns"].to_numpy() & (ev_key >= 0) & (d >= start) & (d <= end)
+    return p.contacts[keep]
 
 
 def first_appointments(p: Prepared) -> pd.DataFrame:
     """Each event with its first NS appointment in the window (NaT when none)."""
+    return p.memo("first_appointments", lambda: _first_appointments(p))
+
+
+def _first_appointments(p: Prepared) -> pd.DataFrame:
     ev = p.events
     ns = ns_in_window(p)[["ev", "date", "record_id", "outcome_code"]]
     first = ns.drop_duplicates("ev")  # contacts are sorted by (event, date) in prepare
@@ -41,7 +50,7 @@ def first_appointments(p: Prepared) -> pd.DataFrame:
 def first_appt(p: Prepared) -> pd.DataFrame:
     """First NS appointment within 5 working days (licence: release day or the next)."""
     rid = "FIRST-APPT"
-    e = first_appointments(p)
+    e = first_appointments(p).copy()
     days = np.where(e["licence"].to_numpy(bool), int(p.param(rid, "licence_within_working_days")),
                     int(p.param(rid, "within_working_days"))).astype("int64")
     e["days"] = days

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -54,6 +54,13 @@ class Prepared:
         return self.cal.add(np.asarray(dates, dtype="datetime64[ns]"), n).astype(
             "datetime64[ns]"
         )
+
+    def memo(self, name: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """A frame several rules share, computed once per run (rules must not modify it)."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if name not in cache:
+            cache[name] = compute()
+        return cache[name]
 
     def as_of_of(self, crn: pd.Series | np.ndarray) -> np.ndarray:
         """Each person's as-of date, by person code."""

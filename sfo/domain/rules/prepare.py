@@ -310,11 +310,6 @@ def ids(*values: object) -> list[str]:
             if v is not None and v is not pd.NA and v == v and v != ""]
 
 
-def crn_codes(people_crns: pd.Index, values: pd.Series) -> np.ndarray:
-    """Integer codes of CRNs (positions in ``people_crns``; -1 when unknown)."""
-    return codes_of(people_crns, values)
-
-
 def plain(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns as Python objects: small frames are joined and filtered often,
     and object arrays are cheaper to take from than Arrow-backed strings."""
@@ -333,7 +328,7 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
     people = records.table("people")
     crn_index = pd.Index(people["crn"].astype(str))
     contacts_all = records.table("contacts")
-    ccode = crn_codes(crn_index, contacts_all["crn"])
+    ccode = codes_of(crn_index, contacts_all["crn"])
 
     # -- as-of per person ------------------------------------------------------
     n_people = len(crn_index)
@@ -359,7 +354,7 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
 
     def upto(frame: pd.DataFrame, col: str, codes: np.ndarray | None = None
              ) -> tuple[pd.DataFrame, np.ndarray]:
-        codes = crn_codes(crn_index, frame["crn"]) if codes is None else codes
+        codes = codes_of(crn_index, frame["crn"]) if codes is None else codes
         keep = frame[col].to_numpy() <= asof_arr[np.maximum(codes, 0)]
         out = frame[keep].copy() if not keep.all() else frame.copy()
         out["crn"] = codes[keep]
@@ -367,7 +362,7 @@ def prepare(records: CaseRecords, pack: RulePack, cal: WorkingCalendar, *,
 
     # -- events ------------------------------------------------------------------
     ev = plain(records.table("events"))
-    ev["crn"] = crn_codes(crn_index, records.table("events")["crn"])
+    ev["crn"] = codes_of(crn_index, records.table("events")["crn"])
     post_release = ev["sentence_type"].isin(["licence", "post_sentence_supervision"])
     ev["start"] = ev["sentence_date"].where(~(post_release & ev["release_date"].notna()),
                                             ev["release_date"])

@@ -29,6 +29,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SFO_DATA_DIR", "var", "Folder for generated demo data and local working files."),
     Setting("SFO_PROGRESS", "auto", "Progress bars on stderr: 'auto' (for bundles of 200 "
             "people or more, when stderr is a terminal or forced), 'always' or 'never'."),
+    Setting("SFO_MAX_UNZIPPED_MB", "4096", "The most a zipped bundle may unpack to, in MB; "
+            "a larger (or lying) zip is refused before it fills memory."),
     Setting("SFO_DEBUG", "", "Set to 1 to show a full traceback for unexpected errors."),
 )
 

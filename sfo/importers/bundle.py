@@ -33,16 +33,19 @@ _KNOWN = {spec.filename: name for name, spec in TABLES.items()}
 _DRIVE = re.compile(r"^[A-Za-z]:")
 # Left by macOS and Windows when zipping or browsing a folder: never data.
 _NOISE = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
+# A small zip may unpack to far more ("zip bomb"): past this, it is refused.
+DEFAULT_MAX_UNZIPPED_MB = 4096
 
 
 def load_bundle(path: str | os.PathLike[str], *, mapping: str | os.PathLike[str] | None = None,
-                progress: Progress | None = None) -> CaseRecords:
+                progress: Progress | None = None,
+                max_unzipped_mb: int = DEFAULT_MAX_UNZIPPED_MB) -> CaseRecords:
     """Read, check and convert a bundle; raise BundleInvalid listing every problem."""
     source = str(path)
     header_mapping = load_mapping(mapping)
     log = ProblemLog()
     codes = default_codes()
-    with _bundle_files(Path(path), log) as files:
+    with _bundle_files(Path(path), log, max_unzipped_mb) as files:
         for name in TABLE_ORDER:
             spec = TABLES[name]
             if spec.required and spec.filename not in files:
@@ -101,14 +104,15 @@ def _read_tables(files: dict[str, FileSource], mapping: HeaderMapping, codes: Co
 
 
 @contextmanager
-def _bundle_files(path: Path, log: ProblemLog) -> Iterator[dict[str, FileSource]]:
+def _bundle_files(path: Path, log: ProblemLog,
+                  max_unzipped_mb: int) -> Iterator[dict[str, FileSource]]:
     """The bundle's known files by name; unknown files are warned about and ignored."""
     if not path.exists():
         raise NotFound(f"The bundle {path} does not exist.")
     if path.is_dir():
         yield _folder_files(path, log)
     elif zipfile.is_zipfile(path):
-        yield _zip_files(path, log)
+        yield _zip_files(path, log, max_unzipped_mb * 1024 * 1024)
     else:
         raise BundleInvalid(
             [Problem(path.name, None, None, "is not a folder or a .zip file")], source=str(path)
@@ -135,7 +139,7 @@ def _folder_files(folder: Path, log: ProblemLog) -> dict[str, FileSource]:
     return files
 
 
-def _zip_files(path: Path, log: ProblemLog) -> dict[str, FileSource]:
+def _zip_files(path: Path, log: ProblemLog, budget: int) -> dict[str, FileSource]:
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
@@ -146,6 +150,7 @@ def _zip_files(path: Path, log: ProblemLog) -> dict[str, FileSource]:
                                   or m.filename == n for n in _NOISE)]
             prefix = _zip_root(path, [m.filename for m in members])
             files: dict[str, FileSource] = {}
+            left = budget
             for member in members:
                 inner = member.filename[len(prefix):]
                 known = _KNOWN.get(inner.lower()) if "/" not in inner else None
@@ -157,13 +162,35 @@ def _zip_files(path: Path, log: ProblemLog) -> dict[str, FileSource]:
                     log.add(member.filename, None, None,
                             f"the bundle holds more than one {filename}")
                     continue
-                files[filename] = FileSource(filename, data=archive.read(member))
+                data = _read_member(path, archive, member, left, budget)
+                left -= len(data)
+                files[filename] = FileSource(filename, data=data)
             return files
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
         raise BundleInvalid(
             [Problem(path.name, None, None, f"could not be read as a .zip file ({exc})")],
             source=str(path),
         ) from None
+
+
+def _read_member(path: Path, archive: zipfile.ZipFile, member: zipfile.ZipInfo, left: int,
+                 budget: int) -> bytes:
+    """One entry's bytes, refusing the zip if they would pass what is left of the budget."""
+    # zipfile never returns more than the size an entry declares (a lying header
+    # ends in a CRC error), so the declared size bounds what is unpacked.
+    if member.file_size > left:
+        _refuse_large(path, budget)
+    return archive.read(member)
+
+
+def _refuse_large(path: Path, budget: int) -> None:
+    raise BundleInvalid(
+        [Problem(path.name, None, None,
+                 f"unpacks to more than {budget // (1024 * 1024):,} MB, the most the toolkit "
+                 "unpacks (setting SFO_MAX_UNZIPPED_MB); unzip it and import the folder, or "
+                 "raise the setting if the export really is that large")],
+        source=str(path),
+    )
 
 
 def _ignored(name: str, folder: bool) -> str:

@@ -15,7 +15,7 @@ from sfo.domain.findings import CaseFindings
 from sfo.domain.records import CaseRecords
 from sfo.domain.rulepack import RulePack
 from sfo.domain.rules import engine
-from sfo.errors import NotFound
+from sfo.errors import InputError, NotFound
 
 Progress = Callable[[str], None]
 
@@ -49,7 +49,11 @@ def rule_pack(rules: str | Path | None = None) -> RulePack:
 def load(bundle: str | Path, *, mapping: str | Path | None = None,
          progress: Progress | None = None) -> CaseRecords:
     """Import a bundle (folder or .zip), all or nothing."""
-    return importers.load_bundle(Path(bundle), mapping=mapping, progress=progress)
+    limit = config.setting("SFO_MAX_UNZIPPED_MB")
+    if not limit.isdigit() or int(limit) < 1:
+        raise InputError(f"SFO_MAX_UNZIPPED_MB is '{limit}'; expected a whole number of MB.")
+    return importers.load_bundle(Path(bundle), mapping=mapping, progress=progress,
+                                 max_unzipped_mb=int(limit))
 
 
 def _require(records: CaseRecords, crn: str | None) -> None:

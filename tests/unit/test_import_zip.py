@@ -56,3 +56,36 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     bogus.write_bytes(b"not a zip")
     with pytest.raises(BundleInvalid, match=r"is not a folder or a \.zip file"):
         load_bundle(bogus)
+
+
+def test_a_zip_that_unpacks_past_the_limit_is_refused(tmp_path: Path, folder: Path) -> None:
+    # 2 MB of blank lines (skipped on reading) compress to a few KB: the limit is
+    # on what the zip unpacks to, not on its own size.
+    with (folder / "contacts.csv").open("a") as f:
+        f.write("\n" * (2 << 20))
+    archive = zip_bundle(folder, tmp_path / "b.zip")
+    assert archive.stat().st_size < 100_000
+    with pytest.raises(BundleInvalid, match="unpacks to more than 1 MB"):
+        load_bundle(archive, max_unzipped_mb=1)
+    assert len(load_bundle(archive, max_unzipped_mb=3).contacts) == 4
+
+
+
+def test_a_zip_whose_header_understates_a_size_is_refused_not_read_past(
+        tmp_path: Path, folder: Path) -> None:
+    import struct
+
+    archive = zip_bundle(folder, tmp_path / "b.zip", folder=None)
+    data = bytearray(archive.read_bytes())
+    # Claim contacts.csv unpacks to 10 bytes, in its local and central headers.
+    for sig, name_len_at, name_at, size_at in ((b"PK\x03\x04", 26, 30, 22),
+                                               (b"PK\x01\x02", 28, 46, 24)):
+        at = data.find(sig)
+        while at >= 0:
+            n = struct.unpack_from("<H", data, at + name_len_at)[0]
+            if bytes(data[at + name_at:at + name_at + n]) == b"contacts.csv":
+                struct.pack_into("<I", data, at + size_at, 10)
+            at = data.find(sig, at + 4)
+    archive.write_bytes(bytes(data))
+    with pytest.raises(BundleInvalid, match=r"could not be read as a \.zip file"):
+        load_bundle(archive)

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import argparse
 
-from bench import region
+from bench import dipsample, region
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--people", type=int, default=20_000,
                         help="people in the base region (doubled for the growth figure)")
+    parser.add_argument("--cases", type=int, default=1_000_000,
+                        help="cases in the synthetic caseload of the dip-sample draw")
+    parser.add_argument("--only", choices=("region", "dipsample"),
+                        help="run one benchmark (default: both)")
     parser.add_argument("--quick", action="store_true",
-                        help="a small region (2,000 people) to check the benchmark runs")
+                        help="small sizes (2,000 people, 100,000 cases) to check the "
+                             "benchmarks run")
     args = parser.parse_args()
-    people = 2_000 if args.quick else args.people
-    region.report(people)
+    if args.only in (None, "region"):
+        region.report(2_000 if args.quick else args.people)
+    if args.only in (None, "dipsample"):
+        dipsample.report(100_000 if args.quick else args.cases)
     return 0
 
 

@@ -106,15 +106,18 @@ def _siphash_blocks(words: np.ndarray, k0: int, k1: int) -> np.ndarray:
 
 
 def siphash24(ids: Sequence[str] | np.ndarray, seed: int) -> np.ndarray:
-    """SipHash-2-4 (uint64) of each id's UTF-8 bytes, keyed by a 128-bit seed."""
+    """SipHash-2-4 (uint64) of each id's UTF-8 bytes (or each item of a bytes array), keyed."""
     check_seed(seed)
     k0, k1 = seed & _MASK64, seed >> 64
-    values = np.asarray(ids, dtype=object)
+    if isinstance(ids, np.ndarray) and ids.dtype.kind == "S":
+        values = ids  # already bytes (a validated frame's CRNs): no conversion
+    else:
+        values = np.asarray(ids, dtype=object)
     out = np.empty(len(values), dtype=np.uint64)
     if not len(values):
         return out
     try:
-        raw = values.astype("S")  # fast path: ASCII ids (every valid CRN)
+        raw = values if values.dtype.kind == "S" else values.astype("S")  # ASCII ids
         lengths = np.char.str_len(raw)
         matrix = raw.view(np.uint8).reshape(len(raw), raw.dtype.itemsize)
     except UnicodeEncodeError:
@@ -125,15 +128,23 @@ def siphash24(ids: Sequence[str] | np.ndarray, seed: int) -> np.ndarray:
         for i, d in enumerate(data):
             matrix[i, :len(d)] = np.frombuffer(d, dtype=np.uint8)
     # NumPy's bytes type drops trailing NUL bytes; an id never holds one.
+    first = int(lengths[0])
+    if (lengths == first).all():  # one length (all CRNs): no gather by length needed
+        out[:] = _siphash_blocks(_words(matrix, first), k0, k1)
+        return out
     for length in np.unique(lengths).tolist():
         rows = np.flatnonzero(lengths == length)
-        blocks = length // 8 + 1
-        buf = np.zeros((len(rows), blocks * 8), dtype=np.uint8)
-        buf[:, :length] = matrix[rows, :length]
-        buf[:, blocks * 8 - 1] = length & 0xFF
-        words = buf.view("<u8").reshape(len(rows), blocks).astype(np.uint64)
-        out[rows] = _siphash_blocks(words, k0, k1)
+        out[rows] = _siphash_blocks(_words(matrix[rows], length), k0, k1)
     return out
+
+
+def _words(matrix: np.ndarray, length: int) -> np.ndarray:
+    """Messages of ``length`` bytes (rows of ``matrix``), padded as SipHash pads them."""
+    blocks = length // 8 + 1
+    buf = np.zeros((matrix.shape[0], blocks * 8), dtype=np.uint8)
+    buf[:, :length] = matrix[:, :length]
+    buf[:, blocks * 8 - 1] = length & 0xFF
+    return buf.view("<u8").reshape(matrix.shape[0], blocks).astype(np.uint64)
 
 
 def rank_order(ids: Sequence[str] | np.ndarray, seed: int) -> np.ndarray:

@@ -8,7 +8,6 @@ traceback).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import sys
@@ -20,12 +19,12 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from dipsample import hashing
+from dipsample.errors import DipSampleError
 from sfo import __version__, config
+from sfo.documents import exports
 from sfo.errors import InputError, SfoError
-from sfo.services import analysis
-
-# Characters that make a spreadsheet treat a cell as a formula.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from sfo.services import analysis, dip
 
 
 def _date(text: str) -> date:
@@ -91,7 +90,163 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("settings", help="List the settings and their current values.")
     s.set_defaults(run=_settings)
+    _add_dip(sub)
     return parser
+
+
+def _share(text: str) -> float:
+    """A share given as a percentage (5 or 5%) or a fraction (0.05)."""
+    t = text.strip().rstrip("%")
+    try:
+        value = float(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a number: give a percentage such as 5 or a fraction such "
+            "as 0.05") from None
+    if text.strip().endswith("%") or value > 1:
+        value /= 100
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        return hashing.parse_seed(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _whole(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is below 0")
+    return value
+
+
+def _add_dip(sub: Any) -> None:
+    dip = sub.add_parser("dip", help="Dip samples: plan, draw, substitute, evaluate, report.",
+                         description="Plan a dip sample, draw it reproducibly from a caseload "
+                                     "frame, replace ineligible cases, evaluate the audit "
+                                     "results with honest uncertainty and write the report.")
+    dsub = dip.add_subparsers(dest="dip_command", metavar="STEP")
+    dip.set_defaults(run=lambda args: (dip.print_help(), 0)[1])
+
+    p = dsub.add_parser("plan", help="How many cases to sample.",
+                        description="Discovery: how many cases to check to find at least one "
+                                    "failing case if the failure rate is at least the "
+                                    "prevalence. Estimate: how many to estimate a rate within "
+                                    "a margin.")
+    p.add_argument("--method", choices=["discovery", "estimate"], default="discovery")
+    p.add_argument("--population", type=_whole, required=True,
+                   help="eligible cases in the frame (N)")
+    p.add_argument("--prevalence", type=_share,
+                   help="discovery: the failure rate worth finding, e.g. 5 (per cent)")
+    p.add_argument("--expected-rate", type=_share,
+                   help="estimate: the rate you expect (default 50, the safest)")
+    p.add_argument("--margin", type=_share,
+                   help="estimate: plus or minus this many percentage points, e.g. 5")
+    p.add_argument("--confidence", type=_share, default=0.95, help="default 95")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(run=_dip_plan)
+
+    fr = dsub.add_parser("frame", help="Build a caseload frame from a case-record bundle.",
+                         description="Write caseload.csv (one row per person: current "
+                                     "practitioner and team, PDU, RoSH level, sentence type, "
+                                     "start date) from a bundle, ready for sfo dip draw.")
+    fr.add_argument("bundle", type=_existing)
+    fr.add_argument("--as-of", type=_date, help="who held each case on this date "
+                    "(default today)")
+    fr.add_argument("--mapping", type=_existing, help="header mapping file (TOML)")
+    fr.add_argument("--out", type=Path, required=True, help="caseload.csv to write")
+    fr.set_defaults(run=_dip_frame)
+
+    d = dsub.add_parser("draw", help="Draw a sample from a caseload frame.",
+                        description="Draw a reproducible random, systematic or stratified "
+                                    "sample; write it with its reserve list, draw record "
+                                    "and selection log.")
+    d.add_argument("frame", type=_existing, help="caseload.csv (one row per case, crn unique)")
+    d.add_argument("--n", type=_whole, required=True, help="sample size")
+    d.add_argument("--strata", default="",
+                   help="column(s) to stratify by, comma-separated (e.g. team_code,tier)")
+    d.add_argument("--allocation", choices=["proportional", "equal", "neyman"],
+                   default="proportional")
+    d.add_argument("--rates", help="neyman: expected failure rate per stratum, as "
+                   "'stratum label=rate;...'")
+    d.add_argument("--min-per-stratum", type=_whole, default=0)
+    d.add_argument("--max-per-stratum", type=_whole)
+    d.add_argument("--take-all-below", type=_whole,
+                   help="take every case of strata of this size or smaller")
+    d.add_argument("--method", choices=["random", "systematic"], default="random")
+    d.add_argument("--per-practitioner", type=_whole,
+                   help="at most this many cases of any one practitioner (staff_code)")
+    d.add_argument("--one-per-team", action="store_true",
+                   help="at least one case from every team (team_code)")
+    d.add_argument("--seed", type=_seed,
+                   help="reuse a seed (decimal or 0x...); default: a new 128-bit seed")
+    d.add_argument("--exclude", action="append", default=[], metavar="RULE",
+                   help="exclusion rule, repeatable: 'start_date within 8w', "
+                   "'last_audited_date within 12m', 'sentence_type not-in licence,"
+                   "community_order', 'staff_code != N07A726', 'COLUMN empty'")
+    d.add_argument("--as-of", type=_date, help="reference date for 'within' rules "
+                   "(default today)")
+    d.add_argument("--by", default=None, help="who draws (default: your user name)")
+    d.add_argument("--out", type=Path, required=True, help="SAMPLE.csv to write")
+    d.set_defaults(run=_dip_draw)
+
+    s = dsub.add_parser("substitute", help="Replace an ineligible sampled case.",
+                        description="Replace an ineligible case with the next reserve case "
+                                    "of its stratum. 'Unable to assess' is never replaced: "
+                                    "record it as a result; it counts as a failure.")
+    s.add_argument("sample", type=_existing, help="SAMPLE.csv written by sfo dip draw")
+    s.add_argument("--crn", required=True)
+    s.add_argument("--reason", required=True, type=str.upper,
+                   help="TRANSFERRED, TERMINATED, WRONG-TYPE, DUPLICATE or "
+                   "OTHER-INELIGIBLE (with --note)")
+    s.add_argument("--note", default="")
+    s.add_argument("--frame", type=_existing, help="the frame, if it has moved since the draw")
+    s.add_argument("--by", default=None, help="who substitutes (default: your user name)")
+    s.set_defaults(run=_dip_substitute)
+
+    r = dsub.add_parser("second-review", help="Choose cases for a second reviewer.",
+                        description="Choose a reproducible subset of the sample for a second, "
+                                    "independent review (for the agreement figures).")
+    r.add_argument("sample", type=_existing)
+    g = r.add_mutually_exclusive_group(required=True)
+    g.add_argument("--size", type=_whole)
+    g.add_argument("--fraction", type=_share, help="e.g. 10 (per cent)")
+    r.add_argument("--out", type=Path, help="CSV of the chosen cases")
+    r.set_defaults(run=_dip_second_review)
+
+    e = dsub.add_parser("evaluate", help="Evaluate audit results.",
+                        description="Per question: the failure rate with exact and Wilson "
+                                    "intervals, a one-sided upper limit, per-stratum and "
+                                    "stratified estimates, and reviewer agreement.")
+    e.add_argument("results", type=_existing,
+                   help="results.csv: crn, question_id, answer, reviewer, comment")
+    e.add_argument("--sample", type=_existing, required=True)
+    e.add_argument("--confidence", type=_share, default=0.95)
+    e.add_argument("--interval", choices=["exact", "wilson"], default="exact")
+    e.add_argument("--format", choices=["table", "json"], default="table")
+    e.set_defaults(run=_dip_evaluate)
+
+    w = dsub.add_parser("report", help="Write the dip-sample report (Word and HTML).",
+                        description="Purpose, frame and exclusions, method, sample against "
+                                    "population, results with intervals and a chart, "
+                                    "agreement, limitations and the practitioners' working "
+                                    "context.")
+    w.add_argument("results", type=_existing)
+    w.add_argument("--sample", type=_existing, required=True)
+    w.add_argument("--out", type=Path, required=True, help="REPORT.docx (an .html is "
+                   "written beside it)")
+    w.add_argument("--bundle", type=_existing,
+                   help="a case-record bundle with workload.csv, training.csv, staff.csv: "
+                   "adds the practitioners' working context")
+    w.add_argument("--purpose", default="", help="why the sample was drawn, in a sentence")
+    w.add_argument("--title", default="Dip sample report")
+    w.add_argument("--confidence", type=_share, default=0.95)
+    w.set_defaults(run=_dip_report)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -103,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args.run(args))
-    except SfoError as exc:
+    except (SfoError, DipSampleError) as exc:
         print(f"sfo: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -301,18 +456,148 @@ def _settings(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- dip samples ---------------------------------------------------------------
+def _actor(args: argparse.Namespace) -> str:
+    if args.by:
+        return str(args.by)
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _dip_plan(args: argparse.Namespace) -> int:
+    result = dip.plan(method=args.method, population=args.population,
+                      prevalence=args.prevalence, expected_rate=args.expected_rate,
+                      margin=args.margin, confidence=args.confidence)
+    if args.format == "json":
+        json.dump(result.as_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(f"Sample size: {result.n}")
+        for line in textwrap.wrap(result.statement(), width=88):
+            print(f"  {line}")
+    return 0
+
+
+def _rates(text: str | None) -> dict[str, float] | None:
+    if not text:
+        return None
+    rates: dict[str, float] = {}
+    for part in text.split(";"):
+        label, sep, value = part.rpartition("=")
+        if not sep or not label.strip():
+            raise InputError(f"--rates: '{part}' is not 'stratum label=rate'.")
+        try:
+            rates[label.strip()] = _share(value)
+        except argparse.ArgumentTypeError as exc:
+            raise InputError(f"--rates: {exc}") from None
+    return rates
+
+
+def _dip_frame(args: argparse.Namespace) -> int:
+    n = dip.frame_from_bundle(args.bundle, out=args.out, as_of=args.as_of,
+                              mapping=args.mapping)
+    print(f"Wrote {args.out}: {n:,} cases, one row per person in {args.bundle}.")
+    return 0
+
+
+def _dip_draw(args: argparse.Namespace) -> int:
+    strata = [c.strip().lower() for c in args.strata.split(",") if c.strip()]
+    outcome = dip.draw(
+        args.frame, n=args.n, out=args.out, strata=strata, allocation=args.allocation,
+        min_per_stratum=args.min_per_stratum, max_per_stratum=args.max_per_stratum,
+        take_all_below=args.take_all_below, rates=_rates(args.rates), method=args.method,
+        per_practitioner_limit=args.per_practitioner, one_per_team=args.one_per_team,
+        seed=args.seed, exclude=args.exclude, reference_date=args.as_of, actor=_actor(args))
+    elig, sample = outcome.eligibility, outcome.sample
+    print(f"Frame {args.frame}: {outcome.population:,} cases.")
+    for reason, count in elig.counts:
+        print(f"  excluded {count:6,}  {reason}")
+    print(f"Eligible: {len(elig.eligible):,} cases (fingerprint {elig.eligible.fingerprint[:16]}).")
+    table = sample.allocation.as_table()
+    print(f"Drew {len(sample.selected):,} cases with seed {hashing.format_seed(sample.seed)}.")
+    if len(table) > 1:
+        print("  stratum                                   population   sample")
+        for row in table.to_dict("records"):
+            print(f"  {str(row['stratum'])[:40]:40} {int(row['population']):11,} "
+                  f"{int(row['sample']):8,}")
+    files = outcome.files
+    print(f"Wrote {files.sample}, {files.reserve.name}, {files.record.name} and "
+          f"{files.log.name}.")
+    print("Keep the four files together: they let anyone check how the cases were chosen.")
+    for w in outcome.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _dip_substitute(args: argparse.Namespace) -> int:
+    outcome = dip.substitute(args.sample, crn=args.crn, reason=args.reason, note=args.note,
+                             actor=_actor(args), frame_path=args.frame)
+    done = outcome.sample.substitutions[-1]
+    print(f"Replaced {done.crn} ({done.reason}) with {done.replaced_by}, the next reserve "
+          f"case of stratum {done.stratum}. {outcome.files.sample} and the log are updated.")
+    for w in outcome.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _dip_second_review(args: argparse.Namespace) -> int:
+    chosen = dip.second_review(args.sample, size=args.size, fraction=args.fraction,
+                               out=args.out)
+    print(f"{len(chosen)} cases for a second, independent review:")
+    for crn in chosen:
+        print(f"  {crn}")
+    if args.out:
+        print(f"Wrote {args.out}.")
+    return 0
+
+
+def _dip_evaluate(args: argparse.Namespace) -> int:
+    outcome = dip.evaluate(args.results, sample_path=args.sample, confidence=args.confidence,
+                           interval=args.interval)
+    ev = outcome.evaluation
+    if args.format == "json":
+        json.dump(ev.as_dict(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        total = sum(outcome.population.values())
+        conf = f"{100 * args.confidence:g}%"
+        for q in ev.questions:
+            print(f"{q.question_id}: {q.failing} of {q.assessed} failing ({_pct(q.proportion)})"
+                  f"; exact {conf} interval {_pct(q.exact[0])} to {_pct(q.exact[1])}, "
+                  f"Wilson {_pct(q.wilson[0])} to {_pct(q.wilson[1])}")
+            for line in textwrap.wrap(q.statement(total), width=88):
+                print(f"  {line}")
+        for a in ev.agreement:
+            label = a.question_id or "all questions"
+            if a.pairs:
+                kappa = "not defined" if a.kappa != a.kappa else f"{a.kappa:.2f}"
+                print(f"Agreement, {label}: {a.pairs} pairs, {_pct(a.percent_agreement)} "
+                      f"agree, kappa {kappa}")
+    for w in outcome.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _dip_report(args: argparse.Namespace) -> int:
+    from sfo.services import dip_report
+
+    written = dip_report.write(args.results, sample_path=args.sample, out=args.out,
+                               bundle=args.bundle, purpose=args.purpose, title=args.title,
+                               confidence=args.confidence)
+    print("Wrote " + " and ".join(str(p) for p in written) + ".")
+    return 0
+
+
 def _write_csv(out: TextIO, rows: list[dict[str, Any]], cols: list[str]) -> None:
-    writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _safe_cell(v) for k, v in row.items()})
-
-
-def _safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    exports.write_rows(out, rows, cols)
 
 
 if __name__ == "__main__":  # pragma: no cover

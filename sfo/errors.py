@@ -3,6 +3,7 @@
     SfoError                      every error a user may see (CLI exit 2, st.error)
     ├── InputError                something the user supplied is wrong
     │   ├── BundleInvalid         a bundle failed validation (carries Problems)
+    │   ├── FileInvalid           a single CSV file could not be read (carries Problems)
     │   ├── MappingInvalid        a header-mapping file is wrong
     │   └── RulesInvalid          a rules file is wrong
     └── NotFound                  a person, case or file asked for does not exist
@@ -54,8 +55,8 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class BundleInvalid(InputError):
-    """A bundle failed validation; nothing from it was used."""
+class _ProblemsError(InputError):
+    """An input file or bundle that failed validation, listing its problems."""
 
     def __init__(self, problems: list[Problem], *, total: int | None = None,
                  source: str = "") -> None:
@@ -64,11 +65,28 @@ class BundleInvalid(InputError):
         self.source = source
         super().__init__(self._render())
 
+    def _headline(self, found: str) -> str:
+        raise NotImplementedError
+
     def _render(self) -> str:
-        head = f"The bundle {self.source} " if self.source else "The bundle "
         noun = "problem" if self.total == 1 else "problems"
-        lines = [f"{head}was not imported: {self.total} {noun} found. Nothing was imported."]
+        lines = [self._headline(f"{self.total} {noun} found")]
         lines += [f"  - {p}" for p in self.problems]
         if self.total > len(self.problems):
             lines.append(f"  ... and {self.total - len(self.problems)} more of the same kinds.")
         return "\n".join(lines)
+
+
+class BundleInvalid(_ProblemsError):
+    """A bundle failed validation; nothing from it was used."""
+
+    def _headline(self, found: str) -> str:
+        head = f"The bundle {self.source} " if self.source else "The bundle "
+        return f"{head}was not imported: {found}. Nothing was imported."
+
+
+class FileInvalid(_ProblemsError):
+    """A single CSV file (a frame, results) could not be read; nothing from it was used."""
+
+    def _headline(self, found: str) -> str:
+        return f"The file {self.source} could not be read: {found}."

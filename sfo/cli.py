@@ -21,7 +21,7 @@ import pandas as pd
 
 from dipsample import hashing
 from dipsample.errors import DipSampleError
-from sfo import __version__, config
+from sfo import __version__, cli_records, cli_store, config
 from sfo.documents import exports
 from sfo.errors import InputError, SfoError
 from sfo.services import analysis, dip
@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("settings", help="List the settings and their current values.")
     s.set_defaults(run=_settings)
     _add_dip(sub)
+    cli_store.add_commands(sub)
+    cli_records.add_commands(sub)
     return parser
 
 

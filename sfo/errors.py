@@ -6,7 +6,12 @@
     │   ├── FileInvalid           a single CSV file could not be read (carries Problems)
     │   ├── MappingInvalid        a header-mapping file is wrong
     │   └── RulesInvalid          a rules file is wrong
-    └── NotFound                  a person, case or file asked for does not exist
+    ├── NotFound                  a person, case or file asked for does not exist
+    ├── ConflictError             a save based on a version someone else has changed
+    └── StoreError                the database cannot be used as it is
+        ├── StoreUnavailable      it cannot be reached or opened
+        ├── StoreBusy             it is locked by another process for too long
+        └── SchemaMismatch        it is not at the revision this version expects
 
 Each error's ``str()`` is a complete, plain-English message fit to show a
 user as it is.
@@ -27,6 +32,41 @@ class InputError(SfoError):
 
 class NotFound(SfoError):
     """A person, case or file that was asked for does not exist."""
+
+
+class ConflictError(SfoError):
+    """Someone else saved the same record since it was opened; nothing was overwritten.
+
+    ``changes`` maps each field they changed to (value you started from,
+    their value); ``by`` and ``at`` say who saved it and when.
+    """
+
+    def __init__(self, what: str, *, by: str, at: str,
+                 changes: dict[str, tuple[object, object]]) -> None:
+        self.what = what
+        self.by = by
+        self.at = at
+        self.changes = dict(changes)
+        fields = ", ".join(sorted(self.changes)) or "nothing visible"
+        super().__init__(f"{what} was changed by {by} at {at} after you opened it "
+                         f"(they changed: {fields}). Your change was not saved: look at "
+                         "theirs, then make yours again.")
+
+
+class StoreError(SfoError):
+    """The database cannot be used as it is."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached or opened."""
+
+
+class StoreBusy(StoreError):
+    """The database stayed locked by another process for longer than the busy timeout."""
+
+
+class SchemaMismatch(StoreError):
+    """The database is not at the schema revision this version of the toolkit expects."""
 
 
 class RulesInvalid(InputError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import dipsample, region
+from bench import dipsample, region, store
 
 
 def main() -> int:
@@ -13,8 +13,8 @@ def main() -> int:
                         help="people in the base region (doubled for the growth figure)")
     parser.add_argument("--cases", type=int, default=1_000_000,
                         help="cases in the synthetic caseload of the dip-sample draw")
-    parser.add_argument("--only", choices=("region", "dipsample"),
-                        help="run one benchmark (default: both)")
+    parser.add_argument("--only", choices=("region", "dipsample", "store"),
+                        help="run one benchmark (default: all)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes (2,000 people, 100,000 cases) to check the "
                              "benchmarks run")
@@ -23,6 +23,8 @@ def main() -> int:
         region.report(2_000 if args.quick else args.people)
     if args.only in (None, "dipsample"):
         dipsample.report(100_000 if args.quick else args.cases)
+    if args.only in (None, "store"):
+        store.report(2_000 if args.quick else args.people)
     return 0
 
 

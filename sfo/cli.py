@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("findings", help="Check a bundle against the practice standards.",
                        description="Reconstruct each case from a bundle and list the gaps, "
                                    "working context and good practice the rules find.")
-    f.add_argument("bundle", type=_existing, help="bundle folder or .zip")
+    f.add_argument("bundle", type=_existing, nargs="?", default=None,
+                   help="bundle folder or .zip (not with --db)")
+    cli_records.db_option(f)
     f.add_argument("--crn", help="only this person (e.g. X320741)")
     f.add_argument("--as-of", type=_date, help="judge practice up to this date (YYYY-MM-DD); "
                    "default: the person's first CNOC contact, else today")
@@ -72,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="One ordered, de-duplicated chronology across contacts, "
                                    "assessments, registrations, allocations, sentences and "
                                    "the practitioner's working context.")
-    t.add_argument("bundle", type=_existing, help="bundle folder or .zip")
+    t.add_argument("bundle", type=_existing, nargs="?", default=None,
+                   help="bundle folder or .zip (not with --db)")
+    cli_records.db_option(t)
     t.add_argument("--crn", required=True, help="the person (e.g. X320741)")
     t.add_argument("--as-of", type=_date, help="only what was recorded on or before this date")
     t.add_argument("--mapping", type=_existing, help="header mapping file (TOML)")
@@ -310,10 +314,17 @@ def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
 
 # -- commands ----------------------------------------------------------------
 def _findings(args: argparse.Namespace) -> int:
+    bundle = cli_records.source_of(args)
     bar = _progress(args)
     try:
-        report = analysis.findings(args.bundle, crn=args.crn, as_of=args.as_of,
-                                   rules=args.rules, mapping=args.mapping, progress=bar)
+        if bundle is None:
+            pack = analysis.rule_pack(args.rules)  # a bad rules file is reported first
+            report = analysis.findings_for(cli_records.stored_records(args, args.crn),
+                                           crn=args.crn, as_of=args.as_of, pack=pack,
+                                           progress=bar)
+        else:
+            report = analysis.findings(bundle, crn=args.crn, as_of=args.as_of,
+                                       rules=args.rules, mapping=args.mapping, progress=bar)
     finally:
         if isinstance(bar, _Bar):
             bar.close()
@@ -378,8 +389,13 @@ def _findings_table(doc: dict[str, object], out: TextIO) -> None:
 
 
 def _timeline(args: argparse.Namespace) -> int:
-    frame, records = analysis.timeline(args.bundle, crn=args.crn, as_of=args.as_of,
-                                       mapping=args.mapping)
+    bundle = cli_records.source_of(args)
+    if bundle is None:
+        records = cli_records.stored_records(args, args.crn)
+        frame = analysis.timeline_for(records, crn=args.crn, as_of=args.as_of)
+    else:
+        frame, records = analysis.timeline(bundle, crn=args.crn, as_of=args.as_of,
+                                           mapping=args.mapping)
     out = sys.stdout
     cols = ["date", "time", "category", "record_id", "code", "title", "detail", "staff_code"]
     rows: list[dict[str, Any]] = [

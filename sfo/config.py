@@ -31,6 +31,9 @@ SETTINGS: tuple[Setting, ...] = (
             "people or more, when stderr is a terminal or forced), 'always' or 'never'."),
     Setting("SFO_MAX_UNZIPPED_MB", "4096", "The most a zipped bundle may unpack to, in MB; "
             "a larger (or lying) zip is refused before it fills memory."),
+    Setting("SFO_DATABASE_URL", "", "Where early looks, reviews, dip samples and the audit log "
+            "are kept: sqlite:///path/to/file.db or postgresql://user@host/database (the same "
+            "as --db); empty for the SQLite file sfo.db in SFO_DATA_DIR."),
     Setting("SFO_DEBUG", "", "Set to 1 to show a full traceback for unexpected errors."),
 )
 

@@ -8,6 +8,7 @@ See docs/importing.md for the rules.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import zipfile
@@ -66,6 +67,26 @@ def load_bundle(path: str | os.PathLike[str], *, mapping: str | os.PathLike[str]
         name = Path(mapping).name
         warnings = [w for w in warnings if not w.startswith(f"{name}: ignored")]
     return CaseRecords(frames, frozenset(tables), source=source, warnings=tuple(warnings))
+
+
+def file_hashes(path: str | os.PathLike[str], *,
+                max_unzipped_mb: int = DEFAULT_MAX_UNZIPPED_MB) -> dict[str, str]:
+    """The SHA-256 of each contract file of a bundle (a folder's files or a zip's entries).
+
+    Keyed by the contract's file name (``people.csv``), for the files
+    :func:`load_bundle` reads from the same path; the same files give the same
+    hashes whether they are in a folder or a zip.
+    """
+    with _bundle_files(Path(path), ProblemLog(), max_unzipped_mb) as files:
+        return {name: _sha256(source) for name, source in sorted(files.items())}
+
+
+def _sha256(source: FileSource) -> str:
+    if source.data is not None:
+        return hashlib.sha256(source.data).hexdigest()
+    assert source.path is not None
+    with source.path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _in_reading_order(problems: list[Problem]) -> list[Problem]:

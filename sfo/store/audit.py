@@ -11,16 +11,20 @@ is never left without its change.
 Appends are serialised so that two writers never chain to the same entry:
 SQLite transactions begin IMMEDIATE (see :mod:`sfo.store.engine`), and on
 PostgreSQL each append takes a transaction-level advisory lock.
+
+A unit of work reaches the log through an :class:`AuditTrail`:
+:class:`SqlAuditTrail` on its connection, or :class:`FakeAuditTrail` (in
+memory, the same chain) in unit tests.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -101,11 +105,22 @@ def for_case(conn: Connection, crn: str) -> list[Entry]:
 
 def verify(conn: Connection) -> list[str]:
     """Problems with the chain (an empty list when every entry is as written)."""
+    top = conn.execute(sa.select(head.c.seq, head.c.entry_hash)).first()
+    return check_chain(_rows(conn), None if top is None else (int(top[0]), str(top[1])))
+
+
+def count(conn: Connection) -> int:
+    """How many entries the log holds."""
+    return int(conn.execute(sa.select(sa.func.count()).select_from(entries)).scalar_one())
+
+
+def check_chain(chain: Iterable[Entry], top: tuple[int, str] | None) -> list[str]:
+    """Problems with entries read in order and the recorded latest entry (number, hash)."""
     problems: list[str] = []
     prev = GENESIS
     expected = 1
     last: Entry | None = None
-    for e in _rows(conn):
+    for e in chain:
         if e.seq != expected:
             problems.append(f"entries {expected} to {e.seq - 1} are missing (deleted)")
         fields = {**{k: getattr(e, k) for k in _FIELDS}, "at": _iso(e.at)}
@@ -118,11 +133,87 @@ def verify(conn: Connection) -> list[str]:
         prev = e.entry_hash
         expected = e.seq + 1
         last = e
-    top = conn.execute(sa.select(head.c.seq, head.c.entry_hash)).first()
-    if top is not None and (last is None or int(top[0]) != last.seq
-                            or str(top[1]) != last.entry_hash):
-        problems.append(f"the log should end at entry {int(top[0])} but ends at "
+    if top is not None and (last is None or top[0] != last.seq or top[1] != last.entry_hash):
+        problems.append(f"the log should end at entry {top[0]} but ends at "
                         f"{last.seq if last else 0}: entries at the end were removed")
     if top is None and last is not None:
         problems.append("the record of the latest entry is missing")
     return problems
+
+
+class AuditTrail(Protocol):
+    """The audit log as a unit of work sees it (SQL or in memory)."""
+
+    def append(self, *, actor: str, action: str, object_type: str, object_id: str,
+               crn: str | None = None, summary: str = "") -> int:
+        """Add one entry in the current transaction; returns its number."""
+        ...
+
+    def for_case(self, crn: str) -> list[Entry]:
+        """Every entry about one person, oldest first."""
+        ...
+
+    def verify(self) -> list[str]:
+        """Problems with the chain (empty when intact)."""
+        ...
+
+    def count(self) -> int:
+        """How many entries the log holds."""
+        ...
+
+
+class SqlAuditTrail:
+    """The audit log in the database, on the connection of the caller's transaction."""
+
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        self._connection = connection
+
+    def append(self, *, actor: str, action: str, object_type: str, object_id: str,
+               crn: str | None = None, summary: str = "") -> int:
+        """Add one entry in the current transaction; returns its number."""
+        return append(self._connection(), actor=actor, action=action, object_type=object_type,
+                      object_id=object_id, crn=crn, summary=summary)
+
+    def for_case(self, crn: str) -> list[Entry]:
+        """Every entry about one person, oldest first."""
+        return for_case(self._connection(), crn)
+
+    def verify(self) -> list[str]:
+        """Problems with the chain (empty when intact)."""
+        return verify(self._connection())
+
+    def count(self) -> int:
+        """How many entries the log holds."""
+        return count(self._connection())
+
+
+class FakeAuditTrail:
+    """The audit log in memory, hash-chained like the real one (for unit tests)."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+
+    def append(self, *, actor: str, action: str, object_type: str, object_id: str,
+               crn: str | None = None, summary: str = "") -> int:
+        """Add one entry; returns its number."""
+        last = self.entries[-1] if self.entries else None
+        at = datetime.now(UTC)
+        fields: dict[str, Any] = {
+            "seq": last.seq + 1 if last else 1, "at": _iso(at), "actor": actor,
+            "action": action, "object_type": object_type, "object_id": str(object_id),
+            "crn": crn, "summary": summary, "prev_hash": last.entry_hash if last else GENESIS}
+        self.entries.append(Entry(**{**fields, "at": at}, entry_hash=entry_hash(fields)))
+        return int(fields["seq"])
+
+    def for_case(self, crn: str) -> list[Entry]:
+        """Every entry about one person, oldest first."""
+        return [e for e in self.entries if e.crn == crn]
+
+    def verify(self) -> list[str]:
+        """Problems with the chain (empty when intact)."""
+        last = self.entries[-1] if self.entries else None
+        return check_chain(self.entries, (last.seq, last.entry_hash) if last else None)
+
+    def count(self) -> int:
+        """How many entries the log holds."""
+        return len(self.entries)

@@ -91,7 +91,7 @@ def translate(exc: Exception, url: str) -> Exception:
     where = describe(url)
     if "locked" in text.lower() or "busy" in text.lower():
         return StoreBusy(f"The database {where} is locked by another process and stayed "
-                         f"locked for {BUSY_TIMEOUT_MS // 1000} s ({text}). Try again when "
+                         f"locked for {BUSY_TIMEOUT_MS / 1000:g} s ({text}). Try again when "
                          "the other import or save has finished.")
     return StoreUnavailable(f"The database {where} cannot be used ({text}). Check that it "
                             "is running and that SFO_DATABASE_URL is right.")

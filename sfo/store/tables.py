@@ -23,10 +23,27 @@ Casework (what users write)
     optimistic locking: a save names the version it started from, and a
     stale save is refused (``sfo.errors.ConflictError``), never applied.
     Content that later parts of the toolkit shape (the early look's answers,
-    a review's sections) is held as JSON in ``content``.
+    a review's sections) is held as JSON in ``content``. Each row maps to a
+    frozen dataclass of :mod:`sfo.domain.casework` (see
+    :mod:`sfo.store.repositories`).
+
+Versions (nothing entered is lost)
+    ``casework_versions``: every version of every casework record as it was
+    saved (its fields as JSON, who saved it and when), written in the same
+    transaction as the save. A later save never destroys what an earlier one
+    wrote, and a refused save can say exactly what the other person changed
+    since the version it started from. (A user's password hash is never
+    copied there.)
 
 Audit
-    ``audit_log``: append-only, each entry hash-chained to the one before.
+    ``audit_log``: append-only, each entry hash-chained to the one before;
+    ``audit_head``: the latest entry's number and hash (see
+    :mod:`sfo.store.audit`).
+
+Schema revision
+    ``alembic_version`` (written by the migrations in
+    :mod:`sfo.store.migrations`, not described here): the revision the
+    database is at, checked by :func:`sfo.store.schema.check`.
 """
 
 from __future__ import annotations
@@ -38,11 +55,22 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, SQLModel
 
+from sfo.domain import casework
 from sfo.domain.records import TABLES, ColumnKind, TableSpec
 
 metadata = SQLModel.metadata
+# Every constraint and index has a predictable name, so a later migration can
+# name what it drops or alters (SQLite's batch migrations need this). Set
+# before any table below is described.
+metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
-ROLES: tuple[str, ...] = ("manager", "reviewer", "quality", "hr", "admin")
+ROLES: tuple[str, ...] = casework.ROLES
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
@@ -106,6 +134,8 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = None
     active: bool = True
     created_at: datetime
+    updated_by: str
+    updated_at: datetime
     version: int = 1
 
 
@@ -253,6 +283,19 @@ class DipResult(_Editable, table=True):
     answer: str
     reviewer: str
     comment: str = ""
+
+
+class CaseworkVersion(SQLModel, table=True):
+    """One saved version of one casework record, kept for good (nothing entered is lost)."""
+
+    __tablename__ = "casework_versions"
+
+    object_type: str = Field(primary_key=True)   # the record's table, e.g. early_looks
+    object_id: int = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    saved_by: str
+    saved_at: datetime
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)   # the edited fields
 
 
 class AuditEntry(SQLModel, table=True):

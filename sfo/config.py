@@ -26,6 +26,15 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("SFO_RULES", "", "Path of a local rule pack laid over the default one "
             "(the same as --rules); empty for the default pack."),
+    Setting("SFO_CHECKLIST", "", "Path of a local early-look checklist that replaces the "
+            "shipped one as a whole; empty for the shipped checklist."),
+    Setting("SFO_EARLY_LOOK_DAYS", "5", "Working days from the charge by which the early look "
+            "is due (a local default: no current national timescale was found)."),
+    Setting("SFO_NOTIFICATION_DAYS", "10", "Working days from the charge by which the SFO "
+            "notification is due (a local default: no current national timescale was found)."),
+    Setting("SFO_TEMPLATE_DIR", "", "Folder of local document templates: an early_look.docx "
+            "or early_look.html.j2 there is used instead of the shipped one; empty for the "
+            "shipped templates."),
     Setting("SFO_DATA_DIR", "var", "Folder for generated demo data and local working files."),
     Setting("SFO_PROGRESS", "auto", "Progress bars on stderr: 'auto' (for bundles of 200 "
             "people or more, when stderr is a terminal or forced), 'always' or 'never'."),

@@ -5,7 +5,10 @@
     │   ├── BundleInvalid         a bundle failed validation (carries Problems)
     │   ├── FileInvalid           a single CSV file could not be read (carries Problems)
     │   ├── MappingInvalid        a header-mapping file is wrong
-    │   └── RulesInvalid          a rules file is wrong
+    │   ├── RulesInvalid          a rules file is wrong
+    │   ├── ChecklistInvalid      a checklist file is wrong
+    │   ├── EarlyLookInvalid      an early-look change or sign-off is refused (says why)
+    │   └── TemplateInvalid       a document template cannot be used (file and reason)
     ├── NotFound                  a person, case or file asked for does not exist
     ├── ConflictError             a save based on a version someone else has changed
     └── StoreError                the database cannot be used as it is
@@ -71,6 +74,34 @@ class SchemaMismatch(StoreError):
 
 class RulesInvalid(InputError):
     """A rules file could not be read or has a wrong value."""
+
+
+class ChecklistInvalid(InputError):
+    """A checklist file could not be read or has a wrong question."""
+
+
+class EarlyLookInvalid(InputError):
+    """An early-look change or sign-off that the rules of the early look refuse.
+
+    ``problems`` lists every reason in plain English (one for most changes,
+    all outstanding ones when a sign-off is refused).
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems) if problems else [message]
+        super().__init__(message)
+
+
+class TemplateInvalid(InputError):
+    """A document template that cannot be used: unreadable, mistyped, or refused by the sandbox.
+
+    ``template`` names the file and ``reason`` is the template engine's message.
+    """
+
+    def __init__(self, template: str, reason: str) -> None:
+        self.template = template
+        self.reason = reason
+        super().__init__(f"The template {template} cannot be used: {reason}")
 
 
 class MappingInvalid(InputError):

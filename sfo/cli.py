@@ -95,9 +95,129 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("settings", help="List the settings and their current values.")
     s.set_defaults(run=_settings)
     _add_dip(sub)
+    _add_early_look(sub)
     cli_store.add_commands(sub)
     cli_records.add_commands(sub)
     return parser
+
+
+def _add_early_look(sub: Any) -> None:
+    el = sub.add_parser("early-look", help="Early looks after an SFO charge.",
+                        description="The manager's early look: checklist answers proposed "
+                                    "from the evidence, the working context, just-culture "
+                                    "records, next steps and the Early Look document.")
+    esub = el.add_subparsers(dest="early_look_command", metavar="STEP")
+    el.set_defaults(run=lambda args: (el.print_help(), 0)[1])
+    d = esub.add_parser("draft", help="A draft Early Look document from the evidence alone.",
+                        description="Propose every checklist answer and the working context "
+                                    "from a bundle and write a DRAFT Early Look document "
+                                    "(Word, with an HTML copy beside it) for the manager to "
+                                    "confirm. Nothing is decided for them.")
+    d.add_argument("bundle", type=_existing, help="bundle folder or .zip")
+    d.add_argument("--crn", required=True, help="the person (e.g. X320741)")
+    d.add_argument("--out", type=Path, required=True, help="FILE.docx to write")
+    d.add_argument("--as-of", type=_date, help="judge practice up to this date (default: "
+                   "the first CNOC contact, else today)")
+    d.add_argument("--rules", type=_existing, help="local rule pack laid over the default")
+    d.add_argument("--mapping", type=_existing, help="header mapping file (TOML)")
+    d.add_argument("--checklist", type=_existing, help="local checklist (TOML)")
+    d.add_argument("--audience", choices=["restricted", "shared"], default="restricted",
+                   help="restricted: manager, reviewer and HR (default); shared: restricted "
+                   "entries (personal circumstances) left out")
+    d.set_defaults(run=_early_look_draft)
+
+    st = esub.add_parser("start", help="Start a stored early look on an imported case.",
+                         description="Start an early look on a case imported with `sfo "
+                                     "import`, with answers proposed from the evidence, and "
+                                     "save it as a draft. The app is where it is completed.")
+    st.add_argument("--crn", required=True)
+    st.add_argument("--as-of", type=_date)
+    st.add_argument("--db", help="database URL (default SFO_DATABASE_URL)")
+    st.add_argument("--by", default=None, help="who starts it (default: your user name)")
+    st.set_defaults(run=_early_look_start)
+
+    sh = esub.add_parser("show", help="Where a stored early look stands.",
+                         description="Status, version and what is still to do before it "
+                                     "can be signed off.")
+    sh.add_argument("id", type=int)
+    sh.add_argument("--db")
+    sh.add_argument("--by", default=None)
+    sh.set_defaults(run=_early_look_show)
+
+    ex = esub.add_parser("export", help="Write a stored early look's document.",
+                         description="A final early look: the document as it was finalised. "
+                                     "A draft: the document as it stands, marked DRAFT.")
+    ex.add_argument("id", type=int)
+    ex.add_argument("--out", type=Path, required=True, help="FILE.docx or FILE.html")
+    ex.add_argument("--audience", choices=["restricted", "shared"], default="restricted")
+    ex.add_argument("--db")
+    ex.add_argument("--by", default=None)
+    ex.set_defaults(run=_early_look_export)
+
+
+def _early_look_draft(args: argparse.Namespace) -> int:
+    from sfo.domain import early_look as domain
+    from sfo.services import early_look
+
+    docx, html, prepared = early_look.write_draft(
+        args.bundle, crn=args.crn, out=args.out, as_of=args.as_of, rules=args.rules,
+        mapping=args.mapping, checklist=args.checklist, audience=args.audience)
+    state = prepared.state
+    counts: dict[str, int] = {}
+    for q in state.questions:
+        label = domain.ANSWERS[state.current(q.id)]
+        counts[label] = counts.get(label, 0) + 1
+    print(f"Wrote a DRAFT early look for {state.crn} (as of {state.as_of}) to {docx} and "
+          f"{html}.")
+    print("Proposed answers: " + ", ".join(f"{n} {label.lower()}" for label, n in
+                                           sorted(counts.items())) + ".")
+    print(f"Working context: {len(state.context)} entries proposed from the bundle.")
+    print("It is a draft from the evidence alone: the manager must confirm or change each "
+          "answer, consider the working context and record next steps.")
+    return 0
+
+
+def _early_look_start(args: argparse.Namespace) -> int:
+    from sfo.services import early_look
+
+    opened = early_look.start_stored(crn=args.crn, actor=_actor(args), url=args.db,
+                                     as_of=args.as_of)
+    print(f"Started early look {opened.id} for {args.crn} (as of {opened.state.as_of}), "
+          f"version {opened.version}, saved as a draft.")
+    return 0
+
+
+def _early_look_show(args: argparse.Namespace) -> int:
+    from sfo.domain import early_look as domain
+    from sfo.services import early_look
+
+    opened = early_look.open_stored(args.id, actor=_actor(args), url=args.db)
+    s = opened.state
+    print(f"Early look {opened.id} for {s.crn} as of {s.as_of}: {opened.status}, version "
+          f"{opened.version}.")
+    if opened.status == "final":
+        print(f"Fingerprint: {opened.fingerprint}")
+        return 0
+    problems = domain.completion_problems(s)
+    print("Ready to sign off." if not problems else f"{len(problems)} things to finish:")
+    for p in problems:
+        for i, line in enumerate(textwrap.wrap(p, width=86)):
+            print(("  - " if i == 0 else "    ") + line)
+    return 0
+
+
+def _early_look_export(args: argparse.Namespace) -> int:
+    from sfo.services import early_look
+
+    fmt = args.out.suffix.lower().lstrip(".")
+    if fmt not in ("docx", "html"):
+        raise InputError(f"--out {args.out}: name it FILE.docx or FILE.html.")
+    data, label = early_look.export_stored(args.id, audience=args.audience, fmt=fmt,
+                                           actor=_actor(args), url=args.db)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    print(f"Wrote {label} to {args.out}.")
+    return 0
 
 
 def _share(text: str) -> float:

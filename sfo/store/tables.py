@@ -323,3 +323,22 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int
     entry_hash: str
+
+
+class FinalDocument(SQLModel, table=True):
+    """A finalised document as issued: immutable (never updated) and fingerprinted."""
+
+    __tablename__ = "final_documents"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str                                    # early_look | review | dip_report
+    object_id: int = Field(index=True)
+    crn: str | None = Field(default=None, index=True)
+    audience: str                                # restricted | shared
+    format: str                                  # docx | html
+    fingerprint: str                             # of the content (printed in the footer)
+    file_sha256: str                             # of these bytes
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    context: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_by: str
+    created_at: datetime

@@ -144,6 +144,48 @@ def _add_early_look(sub: Any) -> None:
     sh.add_argument("--by", default=None)
     sh.set_defaults(run=_early_look_show)
 
+    an = esub.add_parser("answer", help="Confirm or change a checklist answer.",
+                         description="Confirm the proposed answer to a question, or change "
+                                     "it (a change needs --reason).")
+    an.add_argument("id", type=int)
+    an.add_argument("--question", required=True, help="e.g. EL01")
+    an.add_argument("--answer", required=True,
+                    choices=["met", "not_met", "partly", "not_supplied", "not_applicable"])
+    an.add_argument("--reason", default="", help="why, when changing the proposed answer")
+    an.add_argument("--db")
+    an.add_argument("--by", default=None)
+    an.set_defaults(run=_early_look_answer)
+
+    cc = esub.add_parser("consider-context", help="Confirm the working context was "
+                         "considered.", description="Record that the working context "
+                         "(workload, training, supervision, experience, vacancies, systems, "
+                         "partners, personal circumstances) was considered.")
+    cc.add_argument("id", type=int)
+    cc.add_argument("--db")
+    cc.add_argument("--by", default=None)
+    cc.set_defaults(run=_early_look_consider)
+
+    rc = esub.add_parser("recommend", help="Record what should happen next, and why.",
+                         description="Choose one or more: full_sfo_review, hr_advice, "
+                                     "dip_sample (drafts a dip-sample plan of the "
+                                     "practitioner's other cases), no_further_action.")
+    rc.add_argument("id", type=int)
+    rc.add_argument("--choice", action="append", required=True,
+                    choices=["full_sfo_review", "hr_advice", "dip_sample", "no_further_action"])
+    rc.add_argument("--rationale", required=True)
+    rc.add_argument("--db")
+    rc.add_argument("--by", default=None)
+    rc.set_defaults(run=_early_look_recommend)
+
+    fi = esub.add_parser("finalise", help="Sign off and finalise (refused while incomplete).",
+                         description="Sign the early look off. Refused, with what is still to "
+                                     "do, while anything is incomplete; afterwards it cannot "
+                                     "change and its documents are kept with fingerprints.")
+    fi.add_argument("id", type=int)
+    fi.add_argument("--db")
+    fi.add_argument("--by", default=None)
+    fi.set_defaults(run=_early_look_finalise)
+
     ex = esub.add_parser("export", help="Write a stored early look's document.",
                          description="A final early look: the document as it was finalised. "
                                      "A draft: the document as it stands, marked DRAFT.")
@@ -203,6 +245,55 @@ def _early_look_show(args: argparse.Namespace) -> int:
     for p in problems:
         for i, line in enumerate(textwrap.wrap(p, width=86)):
             print(("  - " if i == 0 else "    ") + line)
+    return 0
+
+
+def _early_look_answer(args: argparse.Namespace) -> int:
+    from sfo.domain import early_look as domain
+    from sfo.services import early_look
+
+    who = _actor(args)
+    saved = early_look.change_stored(
+        args.id, lambda st: domain.confirm(st, args.question, args.answer, by=who,
+                                           reason=args.reason),
+        actor=who, url=args.db, note=f"answered {args.question}: {args.answer}")
+    print(f"{args.question}: {domain.ANSWERS[args.answer]} (version {saved.version}).")
+    return 0
+
+
+def _early_look_consider(args: argparse.Namespace) -> int:
+    from sfo.domain import early_look as domain
+    from sfo.services import early_look
+
+    who = _actor(args)
+    saved = early_look.change_stored(args.id, lambda st: domain.consider_context(st, by=who),
+                                     actor=who, url=args.db,
+                                     note="confirmed the working context was considered")
+    print(f"Working context confirmed as considered by {who} (version {saved.version}).")
+    return 0
+
+
+def _early_look_recommend(args: argparse.Namespace) -> int:
+    from sfo.services import early_look
+
+    saved, plan = early_look.recommend_stored(args.id, args.choice, rationale=args.rationale,
+                                              actor=_actor(args), url=args.db)
+    print(f"Recommendation recorded (version {saved.version}).")
+    if plan is not None:
+        print(f"Drafted dip-sample plan {plan.id}: {plan.plan['n']} of the "
+              f"{plan.plan['frame_rows']} other cases held by {plan.plan['staff_code']}.")
+    return 0
+
+
+def _early_look_finalise(args: argparse.Namespace) -> int:
+    from sfo.services import early_look
+
+    opened = early_look.open_stored(args.id, actor=_actor(args), url=args.db)
+    final = early_look.finalise_stored(args.id, expected_version=opened.version,
+                                       actor=_actor(args), url=args.db)
+    print(f"Early look {args.id} is final. Fingerprint: {final.fingerprint}")
+    print("Its restricted and shared documents are kept; export them with "
+          f"`sfo early-look export {args.id} --out FILE.docx [--audience shared]`.")
     return 0
 
 

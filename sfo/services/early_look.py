@@ -95,6 +95,15 @@ def prepare(records: CaseRecords, *, crn: str, as_of: date | None = None,
     return Prepared(state, subset, case, cal)
 
 
+def _reprepare(state: el.EarlyLookState, records: CaseRecords,
+               today: date | None = None) -> Prepared:
+    """The evidence for a saved early look, as of its date, keeping how that date was set."""
+    p = prepare(records, crn=state.crn, today=today)
+    if p.case.as_of != state.as_of:  # the date was given, not the charge
+        p = prepare(records, crn=state.crn, as_of=state.as_of, today=today)
+    return Prepared(state, p.records, p.case, p.calendar)
+
+
 def _day(d: date | pd.Timestamp | None) -> str:
     if d is None or pd.isna(d):
         return ""
@@ -153,6 +162,8 @@ def _chronology(p: Prepared) -> list[dict[str, str]]:
     cited = {e for f in p.case.findings for e in f.evidence}
     keep = frame[frame["record_id"].isin(cited) | frame["code"].isin(
         ["CNOC", "EREL", "ECOM", "ETER", "CARR", "ERGN", "ROC"])]
+    # Workload weeks, training and supervision have their own section (working context).
+    keep = keep[keep["category"] != "working context"]
     keep = keep.tail(KEY_CHRONOLOGY_LIMIT)
     out = []
     for row in keep.to_dict("records"):
@@ -344,6 +355,32 @@ def save_stored(early_look_id: int, state: el.EarlyLookState, *, expected_versio
     return _opened(saved)
 
 
+def change_stored(early_look_id: int, change: Any, *, actor: str, url: str | None = None,
+                  note: str = "") -> Opened:
+    """Open, apply ``change(state) -> state`` and save, as one versioned step.
+
+    If someone saves between the opening and the saving, the save is refused
+    with ConflictError (nothing is overwritten); run the change again on
+    their version.
+    """
+    opened = open_stored(early_look_id, actor=actor, url=url)
+    return save_stored(early_look_id, change(opened.state), expected_version=opened.version,
+                       actor=actor, url=url, note=note)
+
+
+def recommend_stored(early_look_id: int, choices: Sequence[str], *, rationale: str,
+                     actor: str, url: str | None = None) -> tuple[Opened, Any]:
+    """Record the recommendation; choosing a dip sample drafts its plan (returned, or None)."""
+    opened = change_stored(
+        early_look_id,
+        lambda st: el.recommend(st, choices, rationale=rationale, by=actor),
+        actor=actor, url=url, note="recorded the recommendation: " + ", ".join(choices))
+    plan = None
+    if "dip_sample" in choices:
+        plan = draft_dip_plan(early_look_id, actor=actor, url=url)
+    return opened, plan
+
+
 def finalise_stored(early_look_id: int, *, expected_version: int, actor: str,
                     url: str | None = None, today: date | None = None) -> Opened:
     """Sign off and finalise: refused while anything is incomplete; the documents are kept.
@@ -363,8 +400,7 @@ def finalise_stored(early_look_id: int, *, expected_version: int, actor: str,
                          f"(fingerprint {opened.fingerprint}).")
     state = el.complete(opened.state, by=actor)  # refuses with what is still missing
     records = stored.load_stored(url, crns=[state.crn], actor=actor)
-    p = prepare(records, crn=state.crn, as_of=state.as_of, today=today)
-    p = Prepared(state, p.records, p.case, p.calendar)
+    p = _reprepare(state, records, today)
     when = today or date.today()
     docs = []
     for audience in AUDIENCES:
@@ -432,8 +468,7 @@ def export_stored(early_look_id: int, *, audience: str, fmt: str, actor: str,
                                               actor=actor, url=url)
         return data, f"the final {audience} early look (fingerprint {fingerprint[:16]}...)"
     records = stored.load_stored(url, crns=[opened.state.crn], actor=actor)
-    p = prepare(records, crn=opened.state.crn, as_of=opened.state.as_of)
-    p = Prepared(opened.state, p.records, p.case, p.calendar)
+    p = _reprepare(opened.state, records)
     context = view(p, audience=audience, status="draft")
     data = (render.render_docx(context) if fmt == "docx"
             else render.render_html(context).encode("utf-8"))

@@ -128,3 +128,39 @@ def test_recommending_a_dip_sample_drafts_a_plan_on_the_practitioners_caseload(
     # The size is the discovery size for that caseload, worked out independently here.
     assert plan.plan["n"] == planning.discovery_size(others, 0.10, 0.95).n
     assert "not a finding about the practitioner" in plan.purpose
+
+
+def test_a_manager_can_take_an_early_look_to_final_from_the_command_line(stored, tmp_path,
+                                                                        capsys):
+    from sfo import cli
+
+    url, crn = stored
+
+    def sfo(*args: str) -> tuple[int, str, str]:
+        code = cli.main([*args, "--db", url, "--by", "Jo Manager"])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = sfo("early-look", "start", "--crn", crn)
+    assert code == 0
+    look = out.split()[3]  # "Started early look N for ..."
+    code, _, err = sfo("early-look", "finalise", look)
+    assert code == 2 and "cannot be signed off yet" in err
+    opened = early_look.open_stored(int(look), actor="test", url=url)
+    for q in opened.state.questions:
+        proposed = opened.state.proposal(q.id).answer
+        answer = "met" if proposed == "to_answer" else proposed
+        assert sfo("early-look", "answer", look, "--question", q.id, "--answer", answer)[0] == 0
+    assert sfo("early-look", "consider-context", look)[0] == 0
+    assert sfo("early-look", "recommend", look, "--choice", "full_sfo_review",
+               "--rationale", "Checks were not made.")[0] == 0
+    code, out, err = sfo("early-look", "finalise", look)
+    assert code == 0, err
+    fingerprint = out.split("Fingerprint: ")[1].split()[0]
+    shared = tmp_path / "shared.docx"
+    assert sfo("early-look", "export", look, "--out", str(shared), "--audience", "shared")[0] == 0
+    restricted = tmp_path / "final.docx"
+    assert sfo("early-look", "export", look, "--out", str(restricted))[0] == 0
+    assert fingerprint in render.docx_text(restricted.read_bytes())
+    code, _, err = sfo("early-look", "answer", look, "--question", "EL01", "--answer", "met")
+    assert code == 2 and "cannot be changed" in err

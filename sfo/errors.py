@@ -8,6 +8,7 @@
     │   ├── RulesInvalid          a rules file is wrong
     │   ├── ChecklistInvalid      a checklist file is wrong
     │   ├── EarlyLookInvalid      an early-look change or sign-off is refused (says why)
+    │   ├── ReviewInvalid         an SFO-review change or finalising is refused (says why)
     │   └── TemplateInvalid       a document template cannot be used (file and reason)
     ├── NotFound                  a person, case or file asked for does not exist
     ├── ConflictError             a save based on a version someone else has changed
@@ -85,6 +86,18 @@ class EarlyLookInvalid(InputError):
 
     ``problems`` lists every reason in plain English (one for most changes,
     all outstanding ones when a sign-off is refused).
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems) if problems else [message]
+        super().__init__(message)
+
+
+class ReviewInvalid(InputError):
+    """An SFO-review change or finalising that the rules of the review refuse.
+
+    ``problems`` lists every reason in plain English (one for most changes,
+    all outstanding ones when finalising is refused).
     """
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:

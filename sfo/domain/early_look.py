@@ -58,6 +58,7 @@ __all__ = [
     "deadlines",
     "edit_context",
     "good_practice_rule",
+    "looks_like_person",
     "prefill",
     "prefill_working_context",
     "recommend",
@@ -326,6 +327,11 @@ class EarlyLookState:
                                    ) from None
 
 
+def looks_like_person(text: str) -> bool:
+    """Whether text looks like a person (a staff code or an email address), not a role."""
+    return bool(_PERSON.search(text.strip()))
+
+
 # -- proposing answers ------------------------------------------------------------------------
 
 def good_practice_rule(finding: Finding) -> str | None:
@@ -564,7 +570,7 @@ def add_action(state: EarlyLookState, description: str, *, owner_role: str, due:
     if not role:
         raise EarlyLookInvalid("Say which role owns the action (for example 'Senior "
                                "probation officer'), not a person's name.")
-    if _PERSON.search(role):
+    if looks_like_person(role):
         raise EarlyLookInvalid(f"'{role}' looks like a person (a staff code or an email "
                                "address). An action is owned by a role, such as 'Senior "
                                "probation officer' or 'Head of the probation delivery unit'.")

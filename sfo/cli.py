@@ -664,7 +664,9 @@ def _demo(args: argparse.Namespace) -> int:
                 print(f"  {rule_id:18} {n:5} findings in {len(people[rule_id]):4} cases")
     first = report.cases[0].crn if report.cases else "CRN"
     prog = _program()
-    print(f"\nNext: {prog} findings {out} --crn {first}\n      {prog} timeline {out} --crn {first}")
+    print(f"\nNext: {prog} findings {out} --crn {first}\n      {prog} timeline {out} --crn {first}"
+          f"\n      {prog} early-look draft {out} --crn {first} --out {out}/early-look.docx"
+          f"\n      {prog} dip frame {out} --out {out}/caseload.csv")
     return 0
 
 

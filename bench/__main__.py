@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import dipsample, region, store
+from bench import dipsample, region, review_docs, store
 
 
 def main() -> int:
@@ -13,11 +13,11 @@ def main() -> int:
                         help="people in the base region (doubled for the growth figure)")
     parser.add_argument("--cases", type=int, default=1_000_000,
                         help="cases in the synthetic caseload of the dip-sample draw")
-    parser.add_argument("--only", choices=("region", "dipsample", "store"),
+    parser.add_argument("--only", choices=("region", "dipsample", "store", "review"),
                         help="run one benchmark (default: all)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes (2,000 people, 100,000 cases) to check the "
-                             "benchmarks run")
+                             "benchmarks run; 200 and 1,000 chronology rows for the review")
     args = parser.parse_args()
     if args.only in (None, "region"):
         region.report(2_000 if args.quick else args.people)
@@ -25,6 +25,11 @@ def main() -> int:
         dipsample.report(100_000 if args.quick else args.cases)
     if args.only in (None, "store"):
         store.report(2_000 if args.quick else args.people)
+    if args.only in (None, "review"):
+        if args.quick:
+            review_docs.report(200, 1_000)
+        else:
+            review_docs.report()
     return 0
 
 

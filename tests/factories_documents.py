@@ -174,3 +174,90 @@ def final_context(**changes: Any) -> dict[str, Any]:
         q["confirmed"] = True
     ctx.update(copy.deepcopy(changes))
     return ctx
+
+
+# The SFO review (sfo.documents.review): a made-up case, synthetic people only.
+STAFF_CODE = "N07A726"
+STAFF_NAME = "Jo Placeholder"
+SENSITIVE_TITLE = "Disclosure from a third party about the partner's new address"
+RESTRICTED_FACTOR = "Practitioner's health during the period"
+
+_REVIEW: dict[str, Any] = {
+    "status": "draft",
+    "version": "2",
+    "change_notes": [
+        {"version": "1", "note": "First draft for the quality assurance panel.",
+         "by": "Independent reviewer", "date": "20 January 2027"},
+        {"version": "2", "note": "Chronology corrected after factual accuracy checks.",
+         "by": "Independent reviewer", "date": "3 February 2027"},
+    ],
+    "title": "SFO review",
+    "generated": "3 February 2027",
+    "case": {"crn": "X320741", "name": "Alex Example",
+             "sentence": "Community order, 18 months", "start": "8 January 2026",
+             "as_of": "20 November 2026",
+             "risk_profile": "High RoSH to a known adult (partner); ADVP registration"},
+    "chronology": [
+        {"date": "8 January 2026", "time": "", "category": "Sentence",
+         "title": "Community order made", "detail": "18 months, RAR 20 days, ATR 6 months.",
+         "record_id": "C1001", "staff_code": "", "sensitive": False},
+        {"date": "12 January 2026", "time": "10:30", "category": "Induction",
+         "title": "Induction appointment attended",
+         "detail": f"Seen by {STAFF_CODE} ({STAFF_NAME}); licence conditions explained.",
+         "record_id": "C1002", "staff_code": STAFF_CODE, "sensitive": False},
+        {"date": "3 March 2026", "time": "", "category": "Third party",
+         "title": SENSITIVE_TITLE, "detail": "Address given by a neighbour.",
+         "record_id": "C1003", "staff_code": STAFF_CODE, "sensitive": True},
+    ],
+    "episodes": [
+        {"id": "E1", "title": "The police call-out in March",
+         "expected": "A home visit within five working days and a risk review.",
+         "happened": "A telephone contact; the risk review was not updated.",
+         "known_then": ["The call-out was logged as verbal only."],
+         "why_it_made_sense": "The police log recorded no injuries and no arrest.",
+         "good_practice": "Safeguarding enquiry made the same day.",
+         "evidence": ["C1002", "C1003"]},
+    ],
+    "analysis": {"assessment": "The OASys assessment was completed on time.",
+                 "planning": "The sentence plan named the partner.",
+                 "implementation_and_delivery": "Appointments were kept.",
+                 "reviewing": "No review after the call-out.",
+                 "risk_management": "The risk management plan was not updated.",
+                 "management_oversight": "Supervision records show the case was discussed."},
+    "judgement": {"all_reasonable_steps": "Partly",
+                  "reasons": "Most steps were taken; the review after March was not."},
+    "factors": [
+        {"code": "F-ORG-02", "label": "Caseload above the workload measure",
+         "level": "Organisational", "seips": "Organisation", "london": "Work environment",
+         "effect": "Less time for home visits.", "scope": "Team-wide",
+         "known_at_the_time": True,
+         "evidence": [{"text": "Workload report, March 2026", "grade": "A"}],
+         "restricted": False},
+        {"code": "F-IND-01", "label": RESTRICTED_FACTOR, "level": "Individual",
+         "seips": "Person", "london": "Individual (staff)", "effect": "Reduced hours.",
+         "scope": "This case", "known_at_the_time": True,
+         "evidence": [{"text": "HR record", "grade": "B"}], "restricted": True},
+    ],
+    "learning": {"individual": [f"{STAFF_NAME} to refresh DA risk training."],
+                 "team": ["Team to use the call-out checklist."],
+                 "organisational": ["Police call-outs to trigger a risk review."],
+                 "system": ["Daily police log shared with probation."]},
+    "actions": [
+        {"id": "A1", "description": "Add call-outs to the risk review triggers.",
+         "owner_role": "Head of PDU", "due": "31 March 2027", "status": "Open",
+         "links": ["F-ORG-02"]},
+    ],
+    "quality": [{"severity": "Warning", "where": "Chronology",
+                 "message": "One entry has no time."}],
+    "family_summary": f"The review found that most steps were taken. {STAFF_NAME} saw "
+                      "your family member's partner regularly.",
+    "staff": [{"code": STAFF_CODE, "name": STAFF_NAME}],
+    "fingerprint": None,
+}
+
+
+def review_context(**changes: Any) -> dict[str, Any]:
+    """A complete SFO review context (draft unless changed), fresh each call."""
+    ctx = copy.deepcopy(_REVIEW)
+    ctx.update(changes)
+    return ctx

@@ -1,4 +1,4 @@
-"""Writing the shipped Word template ``templates/early_look.docx`` with python-docx.
+"""Writing the shipped Word templates (early look, SFO review, family summary) with python-docx.
 
 Run ``python -m sfo.documents.build_templates`` after changing this file and
 check in the .docx it writes (a test fails while the two differ). The .docx is
@@ -430,12 +430,198 @@ def build() -> Any:
     return doc
 
 
+def _review_header_footer(doc: Any, marking: str) -> None:
+    """The review's header (draft, marking, title) and footer (status, fingerprint, pages)."""
+    section = doc.sections[0]
+    head = section.header.paragraphs[0]
+    _runs(head, [("{% if is_draft %}DRAFT – {% endif %}", "b"),
+                 (marking, "")], size=8.5)
+    foot = section.footer.paragraphs[0]
+    _runs(foot, [("{% if status == \"final\" %}Final, version {{ version }}. Content "
+                  "fingerprint (SHA-256): {{ fingerprint }}{% else %}DRAFT, version "
+                  "{{ version }} – not final, so not fingerprinted.{% endif %}", "")], size=8)
+    pages = section.footer.add_paragraph()
+    _runs(pages, "{% if generated %}Generated {{ generated }}. {% endif %}Page ", size=8)
+    _field(pages, "PAGE", 8)
+    _runs(pages, " of ", size=8)
+    _field(pages, "NUMPAGES", 8)
+
+
+def _document(title: str) -> Any:
+    doc = Document()
+    _page(doc)
+    _styles(doc)
+    props = doc.core_properties
+    props.title, props.author, props.comments, props.subject = title, "", "", ""
+    props.keywords, props.last_modified_by, props.language = "", "", "en-GB"
+    return doc
+
+
+def _draft_banner(doc: Any, text: str) -> None:
+    tag(doc, "{%p if is_draft %}")
+    _box(para(doc, [("DRAFT. ", "b"), (text, "")]), "D4351C", fill="FCE9E6")
+    tag(doc, "{%p endif %}")
+
+
+def _bullets_or(doc: Any, items: str, otherwise: str) -> None:
+    _if_else(doc, items, lambda: _list(doc, f"i in {items}", "{{ i }}"), otherwise)
+
+
+def build_review() -> Any:
+    """The SFO review Word template (``templates/review.docx``) as a python-docx Document."""
+    doc = _document("SFO review")
+    _review_header_footer(doc, "OFFICIAL-SENSITIVE. {{ title }} {{ case.crn }}")
+
+    para(doc, "{{ title }}", "Title")
+    para(doc, [("{% if case.name %}{{ case.name }} ({{ case.crn }}){% else %}{{ case.crn }}"
+                "{% endif %}. Version {{ version }}.{% if generated %} Generated "
+                "{{ generated }}.{% endif %}", "")])
+    _draft_banner(doc, "This review is not final and must not be relied on or shared.")
+    note = para(doc, [("Please read first. ", "b"), ("{{ read_first }}", "")])
+    _box(note, "1D70B8", fill="F3F2F1", left_only=True)
+
+    doc.add_heading("Version history", 1)
+    _if_else(doc, "change_notes", lambda: table(
+        doc, [1.8, 9.4, 3.2, 2.6], ["Version", "Change", "By", "Date"], "c in change_notes",
+        [["{{ c.version }}", "{{ c.note }}", "{{ c.by }}", "{{ c.date }}"]]),
+        "No changes recorded.")
+
+    doc.add_heading("The case", 1)
+    rows = [("Case reference (CRN)", "{{ case.crn }}"), ("Name", "{{ case.name }}"),
+            ("Sentence", "{{ case.sentence }}"), ("Start of supervision", "{{ case.start }}"),
+            ("Record looked at up to", "{{ case.as_of }}"),
+            ("Risk profile", "{{ case.risk_profile or \"Not recorded\" }}")]
+    table(doc, [4.6, 12.4], None, None, [[[(label, "b")], value] for label, value in rows])
+
+    doc.add_heading("Chronology", 1)
+    intro(doc, "What the case record shows, in date order, as it was recorded at the time.")
+    # One paragraph per cell and no tags inside the row: the row is copied once per
+    # entry, and a chronology can have thousands.
+    _if_else(doc, "chronology", lambda: table(
+        doc, [2.4, 2.3, 8.4, 1.8, 2.1], ["Date", "Category", "What was recorded", "Record",
+                                         "Staff"],
+        "e in chronology",
+        [["{{ e.when }}", "{{ e.category }}",
+          [("{{ e.title }}", "b"), ("{{ e.detail_line }}", "")],
+          [("{{ e.record_id }}", "s")], [("{{ e.staff_code }}", "s")]]]),
+        "No entries in the record before the as-of date.")
+
+    doc.add_heading("Key episodes", 1)
+
+    def episodes() -> None:
+        tag(doc, "{%p for ep in episodes %}")
+        doc.add_heading("{{ ep.id }} {{ ep.title }}", 2)
+        table(doc, [4.6, 12.4], None, None, [
+            [[("What was expected", "b")], "{{ ep.expected }}"],
+            [[("What happened", "b")], "{{ ep.happened }}"],
+            [[("What was known then", "b")], "{{ ep.known_then | join(\"\\n\") }}"],
+            [[("Why it made sense at the time", "b")], "{{ ep.why_it_made_sense }}"],
+            [[("Good practice", "b")], "{{ ep.good_practice }}"],
+            [[("Evidence", "b")], [("{{ ep.evidence | join(\", \") }}", "s")]]])
+        tag(doc, "{%p endfor %}")
+
+    _if_else(doc, "episodes", episodes, "No key episodes were identified.")
+
+    doc.add_heading("Analysis", 1)
+    tag(doc, "{%p for a in analysis_sections %}")
+    doc.add_heading("{{ a.heading }}", 2)
+    para(doc, "{{ a.text or \"Not yet written.\" }}")
+    tag(doc, "{%p endfor %}")
+
+    doc.add_heading("Judgement", 1)
+    intro(doc, [("Were all reasonable steps taken to manage the risk of serious harm? ", "b"),
+                ("{{ judgement.all_reasonable_steps or \"Not yet decided\" }}", "b")])
+    para(doc, "{{ judgement.reasons }}")
+
+    doc.add_heading("Contributory factors", 1)
+    _if_else(doc, "factors", lambda: table(
+        doc, [4.2, 2.6, 4.4, 5.8], ["Factor", "Level", "Effect", "Evidence"], "f in factors",
+        [[[[("{{ f.code }}", "s")], [("{{ f.label }}", "b")],
+           [("{{ f.frameworks }}", "s")]],
+          ["{{ f.level }}", [("{{ f.scope }}", "s")]],
+          ["{{ f.effect }}", [("Known at the time: {{ f.known_label }}", "s")]],
+          ["{{ f.evidence_text }}", [("{{ f.restricted_label }}", "s")]]]]),
+        "No contributory factors were recorded.")
+
+    doc.add_heading("Learning", 1)
+    for key, heading in (("individual", "Individual"), ("team", "Team"),
+                         ("organisational", "Organisational"), ("system", "System")):
+        doc.add_heading(heading, 2)
+        _bullets_or(doc, f"learning.{key}", "None recorded.")
+
+    doc.add_heading("Actions", 1)
+    _if_else(doc, "actions", lambda: table(
+        doc, [1.4, 7.0, 3.0, 2.2, 1.8, 1.6], ["Id", "Action", "Owner", "Due", "Status",
+                                             "Links"],
+        "a in actions",
+        [[[("{{ a.id }}", "s")], "{{ a.description }}", "{{ a.owner_role }}", "{{ a.due }}",
+          "{{ a.status }}", [("{{ a.links | join(\", \") }}", "s")]]]),
+        "No actions were recorded.")
+
+    doc.add_heading("Quality checks", 1)
+    _if_else(doc, "quality", lambda: table(
+        doc, [2.4, 4.2, 10.4], ["Severity", "Where", "What to check"], "q in quality",
+        [[[("{{ q.severity }}", "b")], "{{ q.where }}", "{{ q.message }}"]]),
+        "The quality checks found nothing to raise.")
+    return doc
+
+
+def build_family() -> Any:
+    """The family summary Word template (``templates/family_summary.docx``)."""
+    doc = _document("Summary for the family")
+    _review_header_footer(doc, "{{ title }}")
+    para(doc, "{{ title }}", "Title")
+    para(doc, "{% if generated %}Written {{ generated }}.{% endif %}")
+    _draft_banner(doc, "This summary is not final yet.")
+    note = para(doc, [("About this summary. ", "b"), ("{{ read_first }}", "")])
+    _box(note, "1D70B8", fill="F3F2F1", left_only=True)
+
+    doc.add_heading("What the review found", 1)
+    para(doc, "{{ family_summary or \"The summary has not been written yet.\" }}")
+    intro(doc, [("Were all reasonable steps taken? ", "b"),
+                ("{{ judgement.all_reasonable_steps or \"Not yet decided\" }}", "b")])
+    para(doc, "{{ judgement.reasons }}")
+
+    doc.add_heading("What happened", 1)
+    _if_else(doc, "chronology", lambda: table(
+        doc, [3.0, 14.0], ["Date", "What happened"], "e in chronology",
+        [["{{ e.date }}", [("{{ e.title }}", "b"), ("{{ e.detail_line }}", "")]]]),
+        "No events are listed.")
+
+    doc.add_heading("What made a difference", 1)
+    _if_else(doc, "factors", lambda: table(
+        doc, [5.0, 12.0], ["What", "How it made a difference"], "f in factors",
+        [[[("{{ f.label }}", "b")], "{{ f.effect }}"]]),
+        "Nothing is listed.")
+
+    doc.add_heading("What will change", 1)
+    for key, heading in (("organisational", "For the probation service"),
+                         ("system", "With other services")):
+        doc.add_heading(heading, 2)
+        _bullets_or(doc, f"learning.{key}", "None recorded.")
+    doc.add_heading("Actions", 2)
+    _if_else(doc, "actions", lambda: table(
+        doc, [9.0, 3.4, 2.4, 2.2], ["What will be done", "Who", "By", "Status"],
+        "a in actions",
+        [["{{ a.description }}", "{{ a.owner_role }}", "{{ a.due }}", "{{ a.status }}"]]),
+        "No actions are listed.")
+    return doc
+
+
+SHIPPED = {"early_look.docx": build, "review.docx": build_review,
+           "family_summary.docx": build_family}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Write the Word template (to the path given, else the shipped one)."""
+    """Write the Word templates: every shipped one, or the early look to the path given."""
     args = list(sys.argv[1:] if argv is None else argv)
-    out = Path(args[0]) if args else OUT
-    build().save(str(out))
-    print(f"wrote {out}")
+    if args:
+        build().save(args[0])
+        print(f"wrote {args[0]}")
+        return 0
+    for name, builder in SHIPPED.items():
+        builder().save(str(OUT.parent / name))
+        print(f"wrote {OUT.parent / name}")
     return 0
 
 

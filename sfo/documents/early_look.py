@@ -85,19 +85,31 @@ its content is refused (``ValueError``), since the footer would be false.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
-import re
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sfo import config
+from sfo.documents import rendering
+from sfo.documents.rendering import TEMPLATES as TEMPLATES
+from sfo.documents.rendering import clean_text as clean_text
+from sfo.documents.rendering import docx_text as docx_text
+from sfo.documents.rendering import file_sha256 as file_sha256
+from sfo.documents.rendering import template_path as template_path
 from sfo.errors import TemplateInvalid
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+# TEMPLATES, clean_text, docx_text, file_sha256, template_path are re-exported
+# above: callers and tests use them through this module.
+_clean = rendering.clean
+_environment = rendering.environment
+_xml_text = rendering.xml_text
+_TEMPLATE_FAULTS = rendering.TEMPLATE_FAULTS
+
+
+def _reason(exc: Exception, source: str) -> str:
+    return rendering.reason(exc, source, "the early look")
+
 DOCX_TEMPLATE = "early_look.docx"
 HTML_TEMPLATE = "early_look.html.j2"
 
@@ -143,27 +155,6 @@ _OBJECTS = {"working_context_considered": {"by": "", "at": ""},
 _TOP: dict[str, Any] = {"status": "draft", "audience": "shared", "title": "Early look",
                         "generated": "", "options": [], "not_supplied": [],
                         "fingerprint": None}
-
-# Characters XML 1.0 cannot hold, and C1 controls (legal XML but invisible and
-# a sign of mis-decoded text): shown as U+FFFD so a reader sees something was there.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_LINE_ENDS = re.compile("\r\n|[\r\v\f\u2028\u2029]")
-
-
-def clean_text(text: str) -> str:
-    """Text as a document can hold it: line ends as ``\\n``, unprintable characters as U+FFFD."""
-    return _UNPRINTABLE.sub("\ufffd", _LINE_ENDS.sub("\n", text))
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
 
 def _for_audience(context: Mapping[str, Any]) -> dict[str, Any]:
     """The context without restricted working-context entries, unless it is a restricted copy."""
@@ -230,86 +221,7 @@ def prepare(context: Mapping[str, Any]) -> dict[str, Any]:
 def fingerprint_content(context: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the canonical JSON of what the document shows, without the fingerprint."""
     content = _clean(_for_audience({k: v for k, v in context.items() if k != "fingerprint"}))
-    try:
-        data = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"the early-look context must be JSON-ready: {exc}") from exc
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
-
-
-def file_sha256(data: bytes) -> str:
-    """SHA-256 (hex) of a rendered file's bytes, as kept with a finalised document."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def template_path(name: str, template: Path | None = None) -> Path:
-    """The template to use: the one given, else SFO_TEMPLATE_DIR's, else the shipped one."""
-    if template is not None:
-        return template
-    local = config.setting("SFO_TEMPLATE_DIR")
-    if local:
-        folder = Path(local)
-        if not folder.is_dir():
-            raise TemplateInvalid(str(folder), "SFO_TEMPLATE_DIR does not name a folder")
-        if (folder / name).is_file():
-            return folder / name
-    return TEMPLATES / name
-
-
-def _environment(*, finalize: Callable[[Any], Any] | None = None,
-                 loader_dir: Path | None = None) -> Any:
-    from jinja2 import FileSystemLoader, StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    loader = FileSystemLoader(str(loader_dir)) if loader_dir else None
-    return ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined,
-                                         finalize=finalize, loader=loader)
-
-
-def _xml_text(value: Any) -> Any:
-    """An expression's output escaped for XML, braces as character references.
-
-    After rendering, docxtpl turns ``{_{`` into ``{{`` across the whole
-    document (its way of printing tags literally); with braces written as
-    ``&#123;``/``&#125;`` no value can be changed by that.
-    """
-    from markupsafe import Markup, escape
-
-    return Markup(str(escape(value)).replace("{", "&#123;").replace("}", "&#125;"))
-
-
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
-_UNDEFINED_NAME = re.compile(r"'(\w+)' is undefined|has no attribute '(\w+)'")
-
-
-def _reason(exc: Exception, source: str) -> str:
-    """The template engine's message, with the tag or place when it can be found.
-
-    ``source`` is the template's text, searched for the tag that names an
-    undefined value (jinja2 reports the name, not the tag).
-    """
-    from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, SecurityError):
-        return f"the sandbox refused it: {text}"
-    if isinstance(exc, TemplateSyntaxError):
-        near = " ".join(" ".join(getattr(exc, "docx_context", None) or []).split())
-        if near:
-            return f"a tag is not valid: {text} (near: {near[:160]})"
-        return f"a tag is not valid on line {exc.lineno}: {text}"
-    if isinstance(exc, UndefinedError):
-        found = _UNDEFINED_NAME.search(text)
-        name = (found.group(1) or found.group(2)) if found else ""
-        tags = [t for t in _TAG.findall(source) if name and re.search(rf"\b{name}\b", t)]
-        where = f" in the tag {' '.join(tags[0].split())}" if tags else ""
-        return f"a tag names something the early look does not have{where}: {text}"
-    return f"a tag failed: {text} ({type(exc).__name__})"
-
-
-# What a template may get wrong while rendering: its tags are code a user wrote.
-_TEMPLATE_FAULTS = (TypeError, ValueError, ArithmeticError, LookupError, AttributeError)
+    return rendering.content_sha256(content, "early-look")
 
 
 def _required(ctx: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -332,20 +244,6 @@ def _check_shown(shown: str, ctx: Mapping[str, Any], where: Path,
     if missing:
         raise TemplateInvalid(str(where), "it leaves out " + "; ".join(missing) + ", which "
                               "every early look must show.")
-
-
-def docx_text(data: bytes) -> str:
-    """All the text of a .docx (body, headers, footers), for checks and tests."""
-    from lxml import etree
-
-    texts: list[str] = []
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        for name in sorted(z.namelist()):
-            if name.startswith("word/") and name.endswith(".xml"):
-                root = etree.fromstring(z.read(name))
-                texts += [t.text or "" for t in root.iter(
-                    "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t")]
-    return "".join(texts)
 
 
 def render_docx(context: Mapping[str, Any], *, template: Path | None = None) -> bytes:

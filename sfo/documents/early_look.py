@@ -271,22 +271,10 @@ def render_docx(context: Mapping[str, Any], *, template: Path | None = None) -> 
 
 def render_html(context: Mapping[str, Any], *, template: Path | None = None) -> str:
     """The early look as a self-contained HTML page, from the sandboxed jinja2 template."""
-    from jinja2 import TemplateError, TemplateNotFound
     from markupsafe import escape
 
     ctx = prepare(context)
     path = template_path(HTML_TEMPLATE, template)
-    env = _environment(loader_dir=path.parent)
-    try:
-        page: str = env.get_template(path.name).render(ctx)
-    except TemplateNotFound as exc:
-        if exc.name == path.name:
-            raise TemplateInvalid(str(path), "it cannot be read: there is no such file") from None
-        raise TemplateInvalid(str(path), f"it includes {exc.name}, which is not there") from None
-    except OSError as exc:
-        raise TemplateInvalid(str(path), f"it cannot be read: {exc}") from None
-    except (TemplateError, *_TEMPLATE_FAULTS) as exc:
-        source = path.read_text("utf-8", errors="replace") if path.is_file() else ""
-        raise TemplateInvalid(str(path), _reason(exc, source)) from None
+    page = rendering.render_html_template(path, ctx, "the early look")
     _check_shown(page, ctx, path, escape=lambda t: str(escape(t)))
     return page

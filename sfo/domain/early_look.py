@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
+from sfo.domain import editing
 from sfo.domain import just_culture as jc
 from sfo.domain.calendar import WorkingCalendar
 from sfo.domain.checklist import CONDITIONS, Checklist, Question
@@ -682,14 +683,8 @@ def _who(by: str) -> str:
     return by.strip()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _next_id(prefix: str, existing: Iterable[str]) -> str:
-    used = [int(x[len(prefix):]) for x in existing
-            if x.startswith(prefix) and x[len(prefix):].isdigit()]
-    return f"{prefix}{max(used, default=0) + 1}"
+_now = editing.now
+_next_id = editing.next_id
 
 
 def _question_dict(q: Question) -> dict[str, Any]:

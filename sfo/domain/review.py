@@ -20,12 +20,13 @@ round-trips through plain JSON types (:meth:`ReviewState.to_dict`,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sfo.domain import early_look as el
+from sfo.domain import editing
 from sfo.domain.context import ContextEntry
 from sfo.domain.factors import FACTOR_TYPES, LEVELS, EvidenceNote, Factor, propose_factors
 from sfo.domain.findings import CaseFindings, Finding
@@ -623,14 +624,8 @@ def _who(by: str) -> str:
     return by.strip()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _next_id(prefix: str, existing: Iterable[str]) -> str:
-    used = [int(x[len(prefix):]) for x in existing
-            if x.startswith(prefix) and x[len(prefix):].isdigit()]
-    return f"{prefix}{max(used, default=0) + 1}"
+_now = editing.now
+_next_id = editing.next_id
 
 
 def _d(d: date | None) -> str | None:

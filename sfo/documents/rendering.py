@@ -91,11 +91,20 @@ def xml_text(value: Any) -> Any:
 
     After rendering, docxtpl turns ``{_{`` into ``{{`` across the whole
     document (its way of printing tags literally); with braces written as
-    ``&#123;``/``&#125;`` no value can be changed by that.
+    ``&#123;``/``&#125;`` no value can be changed by that. One translation
+    per value: long chronologies print tens of thousands of them.
     """
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
-    return Markup(str(escape(value)).replace("{", "&#123;").replace("}", "&#125;"))
+    if hasattr(value, "__html__"):  # already safe markup: only the braces
+        return Markup(str(value.__html__()).translate(_BRACES))
+    return Markup(str(value).translate(_XML))
+
+
+_XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;",
+                "{": "&#123;", "}": "&#125;"}
+_XML = str.maketrans(_XML_ESCAPES)
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
 
 
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
@@ -201,6 +210,7 @@ def render_html_template(path: Path, ctx: Mapping[str, Any], what: str) -> str:
 
 
 _BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+_XML_BREAKS = str.maketrans({**_XML_ESCAPES, "\n": _BREAK})
 _PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
 _W_T = re.compile(r"<w:t(?: [^>]*)?>([^<]*)</w:t>")
 _TITLE = re.compile(r"<dc:title>.*?</dc:title>|<dc:title/>", re.DOTALL)
@@ -211,7 +221,9 @@ def xml_text_breaks(value: Any) -> Any:
     """:func:`xml_text`, with each ``\\n`` a line break (the value is inside a ``w:t``)."""
     from markupsafe import Markup
 
-    return Markup(str(xml_text(value)).replace("\n", _BREAK))
+    if hasattr(value, "__html__"):
+        return Markup(str(value.__html__()).translate(_BRACES).replace("\n", _BREAK))
+    return Markup(str(value).translate(_XML_BREAKS))
 
 
 def _compiled_parts(path: Path) -> dict[str, Any]:

@@ -215,6 +215,9 @@ def _practitioner(match: re.Match[str]) -> str:
     return PRACTITIONER.capitalize() if not before or before[-1] in ".!?\n" else PRACTITIONER
 
 
+_TWICE = re.compile(r"\b([Tt]he practitioner)\s*\(\s*the practitioner\s*\)")
+
+
 def _redactor(ctx: Mapping[str, Any]) -> Any:
     """A function replacing every staff code and name in a text with "the practitioner"."""
     literal = {e["staff_code"] for e in ctx["chronology"]}
@@ -226,7 +229,8 @@ def _redactor(ctx: Mapping[str, Any]) -> Any:
 
     def redact(value: Any) -> Any:
         if isinstance(value, str):
-            return pattern.sub(_practitioner, value)
+            # "N07A726 (Jo Smith)" names one person twice: say "the practitioner" once.
+            return _TWICE.sub(r"\1", pattern.sub(_practitioner, value))
         if isinstance(value, Mapping):
             return {k: redact(v) for k, v in value.items()}
         if isinstance(value, list):

@@ -91,6 +91,14 @@ def test_the_family_summary_holds_no_staff_restricted_factors_or_sensitive_rows(
         assert "Caseload above the workload measure" in shown
 
 
+def test_a_practitioner_named_by_code_and_name_is_the_practitioner_once():
+    ctx = review_context()
+    ctx["chronology"][1]["detail"] = f"Seen by {STAFF_CODE} ({STAFF_NAME}) at the office."
+    shown = rv.render_family_html(ctx)
+    assert "Seen by the practitioner at the office." in shown
+    assert "the practitioner (the practitioner)" not in shown
+
+
 def test_a_row_without_a_sensitive_flag_is_kept_out_of_the_family_summary():
     ctx = review_context()
     del ctx["chronology"][0]["sensitive"]

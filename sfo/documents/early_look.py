@@ -165,16 +165,7 @@ def _for_audience(context: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _filled(value: Any, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """A dict with every default key present; None text becomes empty text."""
-    if value is not None and not isinstance(value, Mapping):
-        raise TypeError(f"expected an object with the keys {', '.join(defaults)}, "
-                        f"not {value!r}")
-    out = dict(value or {})
-    for key, default in defaults.items():
-        if out.get(key) is None:
-            out[key] = list(default) if isinstance(default, list) else default
-    return out
+_filled = rendering.filled
 
 
 def _options(options: list[Any]) -> list[str]:

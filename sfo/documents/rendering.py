@@ -46,6 +46,18 @@ def clean(value: Any) -> Any:
     return value
 
 
+def filled(value: Any, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """A dict with every default key present; a missing or None value becomes the default."""
+    if value is not None and not isinstance(value, Mapping):
+        raise TypeError(f"expected an object with the keys {', '.join(defaults)}, "
+                        f"not {value!r}")
+    out = dict(value or {})
+    for key, default in defaults.items():
+        if out.get(key) is None:
+            out[key] = list(default) if isinstance(default, list) else default
+    return out
+
+
 def content_sha256(content: Any, what: str = "document") -> str:
     """SHA-256 (hex) of the canonical JSON of ``content`` (sorted keys, UTF-8)."""
     try:

@@ -119,16 +119,7 @@ _TOP: dict[str, Any] = {"status": "draft", "version": "1", "title": "SFO review"
                         "staff": [], "sensitive_categories": [], "sensitive_records": []}
 
 
-def _filled(value: Any, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """A dict with every default key present; None becomes the default."""
-    if value is not None and not isinstance(value, Mapping):
-        raise TypeError(f"expected an object with the keys {', '.join(defaults)}, "
-                        f"not {value!r}")
-    out = dict(value or {})
-    for key, default in defaults.items():
-        if out.get(key) is None:
-            out[key] = list(default) if isinstance(default, list) else default
-    return out
+_filled = rendering.filled
 
 
 def _status(context: Mapping[str, Any]) -> str:

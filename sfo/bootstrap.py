@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,3 +61,18 @@ def unit_of_work(engine: Engine) -> store_uow.SqlUnitOfWork:
     from sfo.store import uow as store_uow
 
     return store_uow.SqlUnitOfWork(engine)
+
+
+@contextmanager
+def engine_for(url: str | None = None) -> Iterator[Engine]:
+    """An engine for one verb, disposed after it (no connection left for the collector)."""
+    made = engine(url)
+    try:
+        yield made
+    finally:
+        made.dispose()
+
+
+def now() -> datetime:
+    """Now, in UTC (the store keeps times with their zone)."""
+    return datetime.now(UTC)

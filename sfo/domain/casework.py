@@ -165,6 +165,31 @@ class User:
         return role in self.roles
 
 
+@dataclass(frozen=True, kw_only=True)
+class FinalDocument:
+    """A finalised document as issued: never changed, identified by its fingerprints.
+
+    ``version`` is the version of the document's subject (a review reopened
+    as version 2 issues new documents; version 1's stay as they were).
+    ``audience`` is ``restricted`` (manager, reviewer and HR), ``shared`` or
+    ``family``; ``context`` is what the document was rendered from.
+    """
+
+    id: int | None = None
+    kind: str                                   # early_look | review | dip_report
+    object_id: int
+    version: int = 1
+    crn: str | None = None
+    audience: str                               # restricted | shared | family
+    format: str                                 # docx | html | pdf
+    fingerprint: str                            # of the content (printed in the footer)
+    file_sha256: str                            # of these bytes
+    data: bytes = field(repr=False)
+    context: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    created_by: str = ""
+    created_at: datetime | None = None
+
+
 Casework = (EarlyLook | Review | WorkingContextEntry | JustCultureRecord | Action | DipPlan
             | DipDraw | DipResult | User)
 

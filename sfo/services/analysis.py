@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -98,3 +99,56 @@ def timeline(bundle: str | Path, *, crn: str, as_of: date | None = None,
     """Import a bundle and reconstruct one person's chronology: `sfo timeline`."""
     records = load(bundle, mapping=mapping)
     return timeline_for(records, crn=crn, as_of=as_of), records
+
+
+def long_date(d: date | pd.Timestamp | None) -> str:
+    """A date as people write it ('3 June 2024'); '' for none."""
+    if d is None or pd.isna(d):
+        return ""
+    d = pd.Timestamp(d)
+    return f"{d.day} {d:%B %Y}"
+
+
+def case_summary(records: CaseRecords, crn: str, as_of: date) -> dict[str, Any]:
+    """The case as it stood on ``as_of``: sentence, risk, registrations, who held it."""
+    r, as_of_ts = records, pd.Timestamp(as_of)
+    person = r.table("people").set_index("crn").loc[crn]
+    ev = r.table("events")
+    ev = ev[(ev["crn"] == crn)].copy()
+    ev["start"] = ev["release_date"].where(ev["sentence_type"] == "licence").fillna(
+        ev["sentence_date"])
+    ev = ev[ev["start"] <= as_of_ts].sort_values("start")
+    sentence = start = ""
+    if len(ev):
+        last = ev.iloc[-1]
+        sentence = str(last["sentence_type"]).replace("_", " ")
+        if isinstance(last["index_offence"], str) and last["index_offence"]:
+            sentence += f" ({last['index_offence']})"
+        start = long_date(last["start"])
+    rosh = "not supplied" if not r.has("assessments") else "no completed assessment"
+    a = r.table("assessments")
+    a = a[(a["crn"] == crn) & a["completed_date"].notna() & (a["completed_date"] <= as_of_ts)]
+    if len(a):
+        latest = a.sort_values("completed_date").iloc[-1]
+        rosh = (f"{str(latest['rosh_overall']).replace('_', ' ').lower()} "
+                f"(assessment {latest['record_id']}, {long_date(latest['completed_date'])})")
+    regs: list[str] = []
+    g = r.table("registrations")
+    g = g[(g["crn"] == crn) & (g["registered_date"] <= as_of_ts)
+          & (g["deregistered_date"].isna() | (g["deregistered_date"] > as_of_ts))]
+    for t, lv in zip(g["type_code"], g["level"], strict=True):
+        regs.append(f"{t} {lv}" if isinstance(lv, str) and lv else str(t))
+    holder = ""
+    al = r.table("allocations")
+    al = al[(al["crn"] == crn) & (al["allocated_from"] <= as_of_ts)
+            & (al["allocated_to"].isna() | (al["allocated_to"] >= as_of_ts))]
+    if len(al):
+        code = str(al.sort_values("allocated_from").iloc[-1]["staff_code"])
+        staff = r.table("staff").set_index("staff_code")
+        grade = staff["grade"].get(code) if code in staff.index else None
+        holder = ("unallocated" if code.endswith("U") else
+                  f"{code}{f' ({grade})' if isinstance(grade, str) else ''}")
+    return {"crn": crn, "name": str(person.get("name") or ""),
+            "pdu": str(person.get("pdu") or ""), "team": str(person.get("team_code") or ""),
+            "sentence": sentence, "start": start, "as_of": long_date(as_of), "rosh": rosh,
+            "registrations": regs, "practitioner": holder}

@@ -9,8 +9,7 @@ plain context for :mod:`sfo.documents.early_look`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -104,56 +103,12 @@ def _reprepare(state: el.EarlyLookState, records: CaseRecords,
     return Prepared(state, p.records, p.case, p.calendar)
 
 
-def _day(d: date | pd.Timestamp | None) -> str:
-    if d is None or pd.isna(d):
-        return ""
-    d = pd.Timestamp(d)
-    return f"{d.day} {d:%B %Y}"
+_day = analysis.long_date
 
 
 def _case_summary(p: Prepared) -> dict[str, Any]:
-    r, crn, as_of = p.records, p.state.crn, pd.Timestamp(p.state.as_of)
-    person = r.table("people").set_index("crn").loc[crn]
-    ev = r.table("events")
-    ev = ev[(ev["crn"] == crn)].copy()
-    ev["start"] = ev["release_date"].where(ev["sentence_type"] == "licence").fillna(
-        ev["sentence_date"])
-    ev = ev[ev["start"] <= as_of].sort_values("start")
-    sentence = start = ""
-    if len(ev):
-        last = ev.iloc[-1]
-        sentence = str(last["sentence_type"]).replace("_", " ")
-        if isinstance(last["index_offence"], str) and last["index_offence"]:
-            sentence += f" ({last['index_offence']})"
-        start = _day(last["start"])
-    rosh = "not supplied" if not r.has("assessments") else "no completed assessment"
-    a = r.table("assessments")
-    a = a[(a["crn"] == crn) & a["completed_date"].notna() & (a["completed_date"] <= as_of)]
-    if len(a):
-        latest = a.sort_values("completed_date").iloc[-1]
-        rosh = (f"{str(latest['rosh_overall']).replace('_', ' ').lower()} "
-                f"(assessment {latest['record_id']}, {_day(latest['completed_date'])})")
-    regs: list[str] = []
-    g = r.table("registrations")
-    g = g[(g["crn"] == crn) & (g["registered_date"] <= as_of)
-          & (g["deregistered_date"].isna() | (g["deregistered_date"] > as_of))]
-    for t, lv in zip(g["type_code"], g["level"], strict=True):
-        regs.append(f"{t} {lv}" if isinstance(lv, str) and lv else str(t))
-    holder = ""
-    al = r.table("allocations")
-    al = al[(al["crn"] == crn) & (al["allocated_from"] <= as_of)
-            & (al["allocated_to"].isna() | (al["allocated_to"] >= as_of))]
-    if len(al):
-        code = str(al.sort_values("allocated_from").iloc[-1]["staff_code"])
-        staff = r.table("staff").set_index("staff_code")
-        grade = staff["grade"].get(code) if code in staff.index else None
-        holder = ("unallocated" if code.endswith("U") else
-                  f"{code}{f' ({grade})' if isinstance(grade, str) else ''}")
-    return {"crn": crn, "name": str(person.get("name") or ""),
-            "pdu": str(person.get("pdu") or ""), "team": str(person.get("team_code") or ""),
-            "sentence": sentence, "start": start, "as_of": _day(p.state.as_of),
-            "as_of_source": p.case.as_of_source, "rosh": rosh, "registrations": regs,
-            "practitioner": holder}
+    return {**analysis.case_summary(p.records, p.state.crn, p.state.as_of),
+            "as_of_source": p.case.as_of_source}
 
 
 def _chronology(p: Prepared) -> list[dict[str, str]]:
@@ -391,6 +346,7 @@ def finalise_stored(early_look_id: int, *, expected_version: int, actor: str,
     """
     from dataclasses import replace
 
+    from sfo.domain import casework
     from sfo.services import audit
     from sfo.services import records as stored
 
@@ -416,12 +372,8 @@ def finalise_stored(early_look_id: int, *, expected_version: int, actor: str,
             replace(current, content=state.to_dict(), status="final",
                     finalised_at=datetime_now(), fingerprint=restricted_print),
             expected_version=expected_version, actor=actor)
-        conn = uow.connection
-        from sfo.store.tables import FinalDocument
-
-        table = FinalDocument.__table__  # type: ignore[attr-defined]
         for audience, fmt, context, data in docs:
-            conn.execute(table.insert().values(
+            uow.final_documents.add(casework.FinalDocument(
                 kind="early_look", object_id=early_look_id, crn=state.crn, audience=audience,
                 format=fmt, fingerprint=context["fingerprint"],
                 file_sha256=render.file_sha256(data), data=data, context=context,
@@ -436,25 +388,20 @@ def finalise_stored(early_look_id: int, *, expected_version: int, actor: str,
 def final_document(early_look_id: int, *, audience: str, fmt: str, actor: str,
                    url: str | None = None) -> tuple[bytes, str, str]:
     """A stored final document's bytes, content fingerprint and file SHA-256 (audited)."""
-    import sqlalchemy as sa
-
     from sfo.errors import NotFound
     from sfo.services import audit
-    from sfo.store.tables import FinalDocument
 
-    table = FinalDocument.__table__  # type: ignore[attr-defined]
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
-        row = uow.connection.execute(sa.select(table).where(
-            table.c.kind == "early_look", table.c.object_id == early_look_id,
-            table.c.audience == audience, table.c.format == fmt)).mappings().first()
-        if row is None:
+        doc = uow.final_documents.find(kind="early_look", object_id=early_look_id,
+                                       audience=audience, fmt=fmt)
+        if doc is None:
             raise NotFound(f"Early look {early_look_id} has no final {audience} {fmt} "
                            "document: is it finalised?")
         audit.record(uow, actor=actor, action="export", object_type="early_look",
-                     object_id=str(early_look_id), crn=row["crn"],
+                     object_id=str(early_look_id), crn=doc.crn,
                      summary=f"took the final {audience} {fmt} document")
         uow.commit()
-    return bytes(row["data"]), str(row["fingerprint"]), str(row["file_sha256"])
+    return doc.data, doc.fingerprint, doc.file_sha256
 
 
 def export_stored(early_look_id: int, *, audience: str, fmt: str, actor: str,
@@ -475,21 +422,8 @@ def export_stored(early_look_id: int, *, audience: str, fmt: str, actor: str,
     return data, f"the {audience} DRAFT early look (version {opened.version})"
 
 
-@contextmanager
-def _engine(url: str | None) -> Iterator[Any]:
-    """An engine for one verb, disposed after it (no connection left for the collector)."""
-    engine = bootstrap.engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def datetime_now() -> Any:
-    """Now, in UTC (the store keeps times with their zone)."""
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
+_engine = bootstrap.engine_for
+datetime_now = bootstrap.now
 
 
 DIP_PREVALENCE = 0.10  # the failure rate worth finding when a dip sample follows an early look

@@ -880,3 +880,13 @@ def _fetch_postgresql(conn: Connection, spec: TableSpec, names: list[str],
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+def people_pdus(conn: Connection, crns: Sequence[str]) -> dict[str, str]:
+    """The probation delivery unit of each stored person asked for ('' when not recorded)."""
+    people = RECORD_TABLES["people"]
+    out: dict[str, str] = {}
+    for part in _chunks(sorted(set(crns)), 500):
+        rows = conn.execute(sa.select(people.c.crn, people.c.pdu).where(people.c.crn.in_(part)))
+        out.update({str(crn): str(pdu or "") for crn, pdu in rows})
+    return out

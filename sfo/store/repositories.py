@@ -42,6 +42,7 @@ from sfo.domain.casework import (
     DipPlan,
     DipResult,
     EarlyLook,
+    FinalDocument,
     JustCultureRecord,
     Review,
     Stored,
@@ -61,6 +62,7 @@ def _t(model: Any) -> sa.Table:
 
 
 VERSIONS = _t(tables.CaseworkVersion)
+FINAL_DOCUMENTS = _t(tables.FinalDocument)
 ROLES_TABLE = _t(tables.UserRole)
 
 
@@ -243,6 +245,11 @@ class SqlCaseRepository(SqlRepository[T]):
             sa.select(self._table).where(self._about(crn)).order_by(self._table.c.id))
         return [self._load(r) for r in rows.mappings()]
 
+    def list_all(self) -> list[T]:
+        """Every object of this kind, oldest first."""
+        rows = self._connection().execute(sa.select(self._table).order_by(self._table.c.id))
+        return [self._load(r) for r in rows.mappings()]
+
 
 def _draws_about(crn: str) -> sa.ColumnElement[bool]:
     results = DIP_RESULTS.table
@@ -294,7 +301,75 @@ class SqlUserRepository(SqlRepository[User]):
         return self._load(row)
 
 
+class SqlFinalDocuments:
+    """Finalised documents: added once, never changed, found by what they were issued for."""
+
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        self._connection = connection
+
+    def add(self, doc: FinalDocument) -> FinalDocument:
+        """Keep a finalised document; returns it with its id."""
+        values = {f: _column_value(getattr(doc, f)) for f in FinalDocument.__dataclass_fields__
+                  if f != "id"}
+        result = self._connection().execute(FINAL_DOCUMENTS.insert().values(**values))
+        key = result.inserted_primary_key
+        assert key is not None
+        return replace(doc, id=int(key[0]))
+
+    def find(self, *, kind: str, object_id: int, audience: str, fmt: str,
+             version: int | None = None) -> FinalDocument | None:
+        """The document issued for that version (the newest version when None), or None."""
+        c = FINAL_DOCUMENTS.c
+        query = sa.select(FINAL_DOCUMENTS).where(
+            c.kind == kind, c.object_id == object_id, c.audience == audience, c.format == fmt)
+        if version is not None:
+            query = query.where(c.version == version)
+        row = self._connection().execute(
+            query.order_by(c.version.desc(), c.id.desc()).limit(1)).mappings().first()
+        return None if row is None else _final(row)
+
+    def list_for(self, *, kind: str, object_id: int) -> list[FinalDocument]:
+        """Every document issued for one early look or review, oldest first."""
+        c = FINAL_DOCUMENTS.c
+        rows = self._connection().execute(sa.select(FINAL_DOCUMENTS).where(
+            c.kind == kind, c.object_id == object_id).order_by(c.id)).mappings()
+        return [_final(r) for r in rows]
+
+
+def _final(row: Mapping[Any, Any]) -> FinalDocument:
+    values = {f: row[f] for f in FinalDocument.__dataclass_fields__}
+    values["data"] = bytes(values["data"])
+    return FinalDocument(**values)
+
+
 # -- fakes -------------------------------------------------------------------
+class FakeFinalDocuments:
+    """Finalised documents in memory."""
+
+    def __init__(self) -> None:
+        self.objects: dict[int, FinalDocument] = {}
+
+    def add(self, doc: FinalDocument) -> FinalDocument:
+        """Keep a finalised document; returns it with its id."""
+        added = replace(doc, id=max(self.objects, default=0) + 1)
+        assert added.id is not None
+        self.objects[added.id] = added
+        return added
+
+    def find(self, *, kind: str, object_id: int, audience: str, fmt: str,
+             version: int | None = None) -> FinalDocument | None:
+        """The document issued for that version (the newest version when None), or None."""
+        found = [d for d in self.objects.values()
+                 if (d.kind, d.object_id, d.audience, d.format) == (kind, object_id, audience,
+                                                                    fmt)
+                 and (version is None or d.version == version)]
+        return max(found, key=lambda d: (d.version, d.id or 0), default=None)
+
+    def list_for(self, *, kind: str, object_id: int) -> list[FinalDocument]:
+        """Every document issued for one early look or review, oldest first."""
+        return [d for _, d in sorted(self.objects.items())
+                if (d.kind, d.object_id) == (kind, object_id)]
+
 class FakeRepository(Generic[T]):
     """An in-memory repository with the SQL one's behaviour (versions, conflicts)."""
 
@@ -341,6 +416,10 @@ class FakeRepository(Generic[T]):
     def list_for_crn(self, crn: str) -> list[T]:
         """Every object about one person, oldest first."""
         return [o for _, o in sorted(self.objects.items()) if self._about(o, crn)]
+
+    def list_all(self) -> list[T]:
+        """Every object of this kind, oldest first."""
+        return [o for _, o in sorted(self.objects.items())]
 
 
 class FakeUserRepository(FakeRepository[User]):

@@ -333,9 +333,11 @@ class FinalDocument(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str                                    # early_look | review | dip_report
     object_id: int = Field(index=True)
+    # Of the subject (a reopened review's version 2, ...); older rows are version 1.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     crn: str | None = Field(default=None, index=True)
-    audience: str                                # restricted | shared
-    format: str                                  # docx | html
+    audience: str                                # restricted | shared | family
+    format: str                                  # docx | html | pdf
     fingerprint: str                             # of the content (printed in the footer)
     file_sha256: str                             # of these bytes
     data: bytes = Field(sa_type=sa.LargeBinary)

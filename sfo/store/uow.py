@@ -40,6 +40,7 @@ from sfo.domain.casework import (
     DipPlan,
     DipResult,
     EarlyLook,
+    FinalDocument,
     JustCultureRecord,
     Review,
     User,
@@ -71,6 +72,10 @@ class CaseRepository(Protocol[T]):
         """Every object about one person, oldest first."""
         ...
 
+    def list_all(self) -> list[T]:
+        """Every object of this kind, oldest first."""
+        ...
+
     def save(self, obj: T, *, expected_version: int, actor: str) -> T:
         """Store an edit made to ``expected_version`` (ConflictError if stale)."""
         ...
@@ -93,6 +98,23 @@ class UserRepository(Protocol):
 
     def by_username(self, username: str) -> User:
         """The user with this user name."""
+        ...
+
+
+class FinalDocumentRepository(Protocol):
+    """What services may do with finalised documents: keep them and find them."""
+
+    def add(self, doc: FinalDocument) -> FinalDocument:
+        """Keep a finalised document (never changed afterwards)."""
+        ...
+
+    def find(self, *, kind: str, object_id: int, audience: str, fmt: str,
+             version: int | None = None) -> FinalDocument | None:
+        """The document issued for that version (the newest when None), or None."""
+        ...
+
+    def list_for(self, *, kind: str, object_id: int) -> list[FinalDocument]:
+        """Every document issued for one early look or review, oldest first."""
         ...
 
 
@@ -128,6 +150,9 @@ class UnitOfWork(Protocol):
     def users(self) -> UserRepository: ...
 
     @property
+    def final_documents(self) -> FinalDocumentRepository: ...
+
+    @property
     def audit(self) -> audit.AuditTrail: ...
 
     def __enter__(self) -> Self: ...
@@ -156,6 +181,7 @@ class SqlUnitOfWork:
     dip_draws: repos.SqlCaseRepository[DipDraw]
     dip_results: repos.SqlCaseRepository[DipResult]
     users: repos.SqlUserRepository
+    final_documents: repos.SqlFinalDocuments
     audit: audit.SqlAuditTrail
 
     def __init__(self, engine: Engine) -> None:
@@ -201,6 +227,7 @@ class SqlUnitOfWork:
         self.dip_draws = repos.SqlCaseRepository(repos.DIP_DRAWS, conn, repos._draws_about)
         self.dip_results = repos.SqlCaseRepository(repos.DIP_RESULTS, conn)
         self.users = repos.SqlUserRepository(conn)
+        self.final_documents = repos.SqlFinalDocuments(conn)
         self.audit = audit.SqlAuditTrail(conn)
         return self
 
@@ -248,6 +275,7 @@ class FakeUnitOfWork:
         self.dip_draws = draws
         self.dip_results = results
         self.users = repos.FakeUserRepository()
+        self.final_documents = repos.FakeFinalDocuments()
         self.audit = audit.FakeAuditTrail()
         self.commits = 0
         self._saved: dict[str, Any] | None = None
@@ -258,12 +286,15 @@ class FakeUnitOfWork:
                   "dip_plans", "dip_draws", "dip_results", "users")}
         state: dict[str, Any] = {name: (r.objects, r.kept) for name, r in parts.items()}
         state["audit"] = self.audit.entries
+        state["final_documents"] = self.final_documents.objects
         return copy.deepcopy(state)
 
     def _restore(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
             if name == "audit":
                 self.audit.entries = value
+            elif name == "final_documents":
+                self.final_documents.objects = value
             else:
                 repo = getattr(self, name)
                 repo.objects, repo.kept = value

@@ -486,12 +486,24 @@ def build_review() -> Any:
         [["{{ c.version }}", "{{ c.note }}", "{{ c.by }}", "{{ c.date }}"]]),
         "No changes recorded.")
 
+    tag(doc, "{%p if audience == \"shared\" %}")
+    _box(para(doc, [("Shared copy. ", "b"),
+                    ("Restricted entries (personal circumstances) are left out of this copy: "
+                     "{{ restricted_left_out }} in all. The manager, the reviewer and HR "
+                     "hold the restricted copy.", "")]), "505A5F", fill="F3F2F1",
+         left_only=True)
+    tag(doc, "{%p endif %}")
+
     doc.add_heading("The case", 1)
     rows = [("Case reference (CRN)", "{{ case.crn }}"), ("Name", "{{ case.name }}"),
+            ("Probation delivery unit", "{{ case.pdu }}"),
             ("Sentence", "{{ case.sentence }}"), ("Start of supervision", "{{ case.start }}"),
+            ("Held by at the time", "{{ case.practitioner }}"),
             ("Record looked at up to", "{{ case.as_of }}"),
-            ("Risk profile", "{{ case.risk_profile or \"Not recorded\" }}")]
+            ("Risk profile at the time", "{{ case.risk_profile or \"Not recorded\" }}")]
     table(doc, [4.6, 12.4], None, None, [[[(label, "b")], value] for label, value in rows])
+    doc.add_heading("Background", 2)
+    after_table(para(doc, "{{ case.background or \"Not yet written.\" }}"))
 
     doc.add_heading("Chronology", 1)
     intro(doc, "What the case record shows, in date order, as it was recorded at the time.")
@@ -528,10 +540,24 @@ def build_review() -> Any:
     para(doc, "{{ a.text or \"Not yet written.\" }}")
     tag(doc, "{%p endfor %}")
 
-    doc.add_heading("Judgement", 1)
-    intro(doc, [("Were all reasonable steps taken to manage the risk of serious harm? ", "b"),
-                ("{{ judgement.all_reasonable_steps or \"Not yet decided\" }}", "b")])
-    para(doc, "{{ judgement.reasons }}")
+    doc.add_heading("Working context", 1)
+    intro(doc, "The conditions the work was done under: workload, caseload, supervision, "
+              "training, experience and grade against the case's complexity, team vacancies, "
+              "systems and partner agencies. Read every episode above with it.")
+    _if_else(doc, "working_context", lambda: table(
+        doc, [3.8, 9.8, 3.4], ["Area", "What was recorded", "Source"], "w in working_context",
+        [[[[("{{ w.category }}", "b")],
+           *only_if("w.is_mitigation", [("Mitigating", "s")]),
+           *only_if("w.restricted", [("Restricted: manager, reviewer and HR only", "s")])],
+          "{{ w.text }}", [("{{ w.source }}", "s")]]]),
+        "No working context was supplied or recorded. The review cannot be finalised until "
+        "the reviewer says how the working context was considered.")
+    after_table(para(doc, [("{% if working_context_considered %}Considered by "
+                "{{ working_context_considered.by }} on {{ working_context_considered.at }}: "
+                "{% else %}The reviewer has not yet said how the working context was "
+                "considered.{% endif %}", "b"),
+                ("{% if working_context_considered %}"
+                 "{{ working_context_considered.statement }}{% endif %}", "")]))
 
     doc.add_heading("Contributory factors", 1)
     _if_else(doc, "factors", lambda: table(
@@ -540,8 +566,16 @@ def build_review() -> Any:
            [("{{ f.frameworks }}", "s")]],
           ["{{ f.level }}", [("{{ f.scope }}", "s")]],
           ["{{ f.effect }}", [("Known at the time: {{ f.known_label }}", "s")]],
-          ["{{ f.evidence_text }}", [("{{ f.restricted_label }}", "s")]]]]),
+          ["{{ f.description }}", "{{ f.evidence_text }}",
+           [("{{ f.restricted_label }}", "s")]]]]),
         "No contributory factors were recorded.")
+
+    doc.add_heading("Judgement", 1)
+    intro(doc, [("Were all reasonable steps taken to manage the risk of serious harm? ", "b"),
+                ("{{ judgement.all_reasonable_steps or \"Not yet decided\" }}", "b")])
+    para(doc, "{{ judgement.reasons }}")
+    para(doc, [("{% if judgement.by %}Decided by {{ judgement.by }} on {{ judgement.date }}."
+                "{% endif %}", "s")])
 
     doc.add_heading("Learning", 1)
     for key, heading in (("individual", "Individual"), ("team", "Team"),
@@ -585,10 +619,12 @@ def build_family() -> Any:
     doc.add_heading("What happened", 1)
     _if_else(doc, "chronology", lambda: table(
         doc, [3.0, 14.0], ["Date", "What happened"], "e in chronology",
-        [["{{ e.date }}", [("{{ e.title }}", "b"), ("{{ e.detail_line }}", "")]]]),
+        [["{{ e.date }}", "{{ e.title }}"]]),
         "No events are listed.")
 
     doc.add_heading("What made a difference", 1)
+    intro(doc, "The review looked at the conditions the staff worked under (such as workload, "
+              "training, supervision and staffing) as well as what they did.")
     _if_else(doc, "factors", lambda: table(
         doc, [5.0, 12.0], ["What", "How it made a difference"], "f in factors",
         [[[("{{ f.label }}", "b")], "{{ f.effect }}"]]),

@@ -23,17 +23,25 @@ The context::
      "change_notes": [{"version", "note", "by", "date"}],
      "title": "SFO review",
      "generated": "1 December 2026",
-     "case": {"crn", "name", "sentence", "start", "as_of", "risk_profile"},
+     "audience": "restricted" | "shared" | "family",   # not restricted: restricted left out
+     "case": {"crn", "name", "sentence", "start", "as_of", "risk_profile", "background",
+              "pdu", "practitioner"},
      "chronology": [{"date", "time", "category", "title", "detail", "record_id",
                      "staff_code",
-                     "sensitive": bool}],          # never in the family summary
+                     "sensitive": bool,            # never in the family summary
+                     "family_title"}],             # optional: plain words for the family
      "episodes": [{"id", "title", "expected", "happened", "known_then": [str],
                    "why_it_made_sense", "good_practice", "evidence": [str]}],
      "analysis": {"assessment", "planning", "implementation_and_delivery", "reviewing",
                   "risk_management", "management_oversight"},      # text each
-     "judgement": {"all_reasonable_steps": "Yes" | "Partly" | "No" | None, "reasons"},
-     "factors": [{"code", "label", "level", "seips", "london", "effect", "scope",
-                  "known_at_the_time": bool | None,
+     "judgement": {"all_reasonable_steps": "Yes" | "Partly" | "No" | None, "reasons",
+                   "by", "date"},
+     "working_context": [{"category", "text", "is_mitigation": bool, "restricted": bool,
+                          "source"}],
+     "working_context_considered": {"by", "at", "statement"} | None,
+     "restricted_left_out": int,                    # entries and factors not in this copy
+     "factors": [{"code", "label", "description", "level", "seips", "london", "effect",
+                  "scope", "known_at_the_time": bool | str | None,
                   "evidence": [{"text", "grade"}],
                   "restricted": bool}],              # never in the family summary
      "learning": {"individual", "team", "organisational", "system": [str]},
@@ -42,6 +50,7 @@ The context::
      "family_summary": "plain-English text for the family",
      "staff": [{"code", "name"}],                   # optional: names to keep out of it
      "sensitive_categories": [str], "sensitive_records": [str],    # optional
+     "family_records": [str] | None,                # optional: the only rows the family sees
      "fingerprint": str | None}
 
 Every value not marked otherwise is a string formatted for people. A final
@@ -52,7 +61,9 @@ early look); a final context whose fingerprint does not match is refused
 
 The family summary (:func:`family_context`) is built from the same context
 and holds only what the family may read: the summary text, the judgement,
-the chronology without staff, record ids and sensitive rows, the factors
+the key events of the chronology (dates and titles: no notes, staff, record
+ids or sensitive rows; only the rows in ``family_records`` when it is
+given), the factors
 that are not restricted (label and effect), organisational and system
 learning and the actions. A chronology row counts as sensitive unless its
 ``sensitive`` is exactly ``False``, or if its category is in
@@ -100,23 +111,29 @@ FAMILY_READ_FIRST = (
     "protect other people. If you would like to talk about it, please contact your "
     "family liaison officer or victim liaison officer.")
 
-_CASE = {"crn": "", "name": "", "sentence": "", "start": "", "as_of": "", "risk_profile": ""}
+_CASE = {"crn": "", "name": "", "sentence": "", "start": "", "as_of": "", "risk_profile": "",
+         "background": "", "pdu": "", "practitioner": ""}
 _ITEMS: dict[str, dict[str, Any]] = {
     "change_notes": {"version": "", "note": "", "by": "", "date": ""},
     "chronology": {"date": "", "time": "", "category": "", "title": "", "detail": "",
-                   "record_id": "", "staff_code": "", "sensitive": True},
+                   "record_id": "", "staff_code": "", "sensitive": True,
+                   "family_title": ""},
     "episodes": {"id": "", "title": "", "expected": "", "happened": "", "known_then": [],
                  "why_it_made_sense": "", "good_practice": "", "evidence": []},
-    "factors": {"code": "", "label": "", "level": "", "seips": "", "london": "",
+    "factors": {"code": "", "label": "", "description": "", "level": "", "seips": "",
+                "london": "",
                 "effect": "", "scope": "", "known_at_the_time": None, "evidence": [],
                 "restricted": True},
     "actions": {"id": "", "description": "", "owner_role": "", "due": "", "status": "",
                 "links": []},
     "quality": {"severity": "", "where": "", "message": ""},
+    "working_context": {"category": "", "text": "", "is_mitigation": False,
+                        "restricted": True, "source": ""},
 }
 _TOP: dict[str, Any] = {"status": "draft", "version": "1", "title": "SFO review",
-                        "generated": "", "family_summary": "", "fingerprint": None,
-                        "staff": [], "sensitive_categories": [], "sensitive_records": []}
+                        "audience": "restricted", "generated": "", "family_summary": "",
+                        "fingerprint": None, "staff": [], "sensitive_categories": [],
+                        "sensitive_records": [], "restricted_left_out": 0}
 
 
 _filled = rendering.filled
@@ -138,7 +155,14 @@ def _complete(context: Mapping[str, Any]) -> dict[str, Any]:
         ctx[key] = [_filled(item, defaults) for item in ctx.get(key) or []]
     ctx["analysis"] = _filled(ctx.get("analysis"), {k: "" for k, _ in ANALYSIS})
     ctx["judgement"] = _filled(ctx.get("judgement"),
-                               {"all_reasonable_steps": None, "reasons": ""})
+                               {"all_reasonable_steps": None, "reasons": "", "by": "",
+                                "date": ""})
+    considered = ctx.get("working_context_considered")
+    ctx["working_context_considered"] = None if considered is None else _filled(
+        considered, {"by": "", "at": "", "statement": ""})
+    if ctx["audience"] not in ("restricted", "shared", "family"):
+        raise ValueError("audience must be 'restricted', 'shared' or 'family', not "
+                         f"{ctx['audience']!r}")
     answer = ctx["judgement"]["all_reasonable_steps"]
     if answer is not None and answer not in ANSWERS:
         raise ValueError(f"judgement.all_reasonable_steps must be one of {ANSWERS} or None, "
@@ -155,6 +179,8 @@ def _detail_line(detail: str) -> str:
 
 
 def _known(value: Any) -> str:
+    if isinstance(value, str) and value:
+        return value            # already worded ("Known only afterwards")
     return {True: "yes", False: "no"}.get(value, "not known")
 
 
@@ -234,9 +260,12 @@ def _redactor(ctx: Mapping[str, Any]) -> Any:
 def _shown_rows(ctx: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
     categories = set(ctx["sensitive_categories"])
     records = set(ctx["sensitive_records"])
+    only = ctx.get("family_records")
+    wanted = None if only is None else set(only)
     for e in ctx["chronology"]:
         if (e["sensitive"] is False and e["category"] not in categories
-                and e["record_id"] not in records):
+                and e["record_id"] not in records
+                and (wanted is None or e["record_id"] in wanted)):
             yield e
 
 
@@ -249,7 +278,8 @@ def family_context(context: Mapping[str, Any]) -> dict[str, Any]:
         "title": context.get("family_title") or "Summary of the review for the family",
         "family_summary": ctx["family_summary"],
         "judgement": ctx["judgement"],
-        "chronology": [{"date": e["date"], "title": e["title"], "detail": e["detail"]}
+        # Dates and titles only: a contact's notes speak of other people.
+        "chronology": [{"date": e["date"], "title": e["family_title"] or e["title"]}
                        for e in _shown_rows(ctx)],
         "factors": [{"label": f["label"], "effect": f["effect"]} for f in ctx["factors"]
                     if f["restricted"] is False],
@@ -260,8 +290,6 @@ def family_context(context: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = redact(content)
     # The family summary is fingerprinted on what it shows, never on the review.
     _finalised(out, dict(out))
-    for e in out["chronology"]:
-        e["detail_line"] = _detail_line(e["detail"])
     out["read_first"] = FAMILY_READ_FIRST
     out.setdefault("fingerprint", None)
     return out
@@ -272,6 +300,7 @@ def _required(ctx: Mapping[str, Any], *, review: bool) -> list[tuple[str, str]]:
     if review:
         need += [(heading, "every analysis heading") for _, heading in ANALYSIS]
         need.append(("Were all reasonable steps taken", "the judgement"))
+        need.append(("Working context", "the working context section"))
     if ctx["is_draft"]:
         need.append(("DRAFT", "the draft banner"))
     else:

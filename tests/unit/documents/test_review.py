@@ -7,10 +7,15 @@ import os
 import shutil
 import subprocess
 import zipfile
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from docx import Document
+from jinja2 import StrictUndefined, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from lxml import etree
 
 from sfo.documents import build_templates, rendering
 from sfo.documents import review as rv
@@ -29,6 +34,22 @@ TRICKY = "a < b && c > d {{ 7*7 }} bell\x07 nul\x00 end"
 def xml(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+
+
+def edited_template(path: Path, old: str, new: str, *, stored: bool = False) -> Path:
+    """A copy of the shipped review template with one piece of text changed, as an editor would."""
+    with zipfile.ZipFile(rendering.TEMPLATES / rv.REVIEW_DOCX) as zin, \
+            zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                assert old in text, old
+                data = text.replace(old, new, 1).encode("utf-8")
+            if stored:
+                item.compress_type = zipfile.ZIP_STORED
+            zout.writestr(item, data)
+    return path
 
 
 def cells(data: bytes) -> list[str]:
@@ -93,10 +114,23 @@ def test_the_family_summary_holds_no_staff_restricted_factors_or_sensitive_rows(
 
 def test_a_practitioner_named_by_code_and_name_is_the_practitioner_once():
     ctx = review_context()
-    ctx["chronology"][1]["detail"] = f"Seen by {STAFF_CODE} ({STAFF_NAME}) at the office."
+    ctx["family_summary"] = f"He was seen by {STAFF_CODE} ({STAFF_NAME}) at the office."
     shown = rv.render_family_html(ctx)
-    assert "Seen by the practitioner at the office." in shown
+    assert "seen by the practitioner at the office." in shown
     assert "the practitioner (the practitioner)" not in shown
+
+
+def test_the_family_summary_shows_no_contact_notes_and_only_the_rows_it_is_given():
+    ctx = review_context()
+    ctx["chronology"][1]["detail"] = "Notes naming the partner's new address."
+    kept = ctx["chronology"][1]
+    assert kept["sensitive"] is False
+    shown = rv.render_family_html(ctx)
+    assert kept["title"] in shown and "new address" not in shown
+    ctx["family_records"] = []       # none of the rows is a key event
+    assert kept["title"] not in rv.render_family_html(ctx)
+    ctx["family_records"] = [kept["record_id"]]
+    assert kept["title"] in rv.render_family_html(ctx)
 
 
 def test_a_row_without_a_sensitive_flag_is_kept_out_of_the_family_summary():
@@ -161,6 +195,106 @@ def test_a_template_that_drops_an_analysis_heading_is_refused(tmp_path):
     path.write_text(source.replace("<h3>{{ a.heading }}</h3>", "", 1), "utf-8")
     with pytest.raises(TemplateInvalid, match="every analysis heading"):
         rv.render_review_html(review_context(), template=path)
+
+
+def test_a_broken_tag_in_the_review_template_says_near_what(tmp_path):
+    path = edited_template(tmp_path / rv.REVIEW_DOCX, "{{ e.record_id }}", "{{ e.record_id }")
+    with pytest.raises(TemplateInvalid, match=r"a tag is not valid: .*\(near: .*e\.record_id"):
+        rv.render_review_docx(review_context(), template=path)
+
+
+def test_a_word_template_that_renders_broken_xml_is_refused(tmp_path):
+    path = edited_template(tmp_path / rv.REVIEW_DOCX, "{{ e.record_id }}",
+                           "{{ '</w:t>' | safe }}")
+    with pytest.raises(TemplateInvalid, match="not valid XML"):
+        rv.render_review_docx(review_context(), template=path)
+
+
+def test_a_word_template_that_renders_an_undeclared_namespace_prefix_is_refused(tmp_path):
+    # Well-formed, but Word refuses a part using a prefix it never declared.
+    path = edited_template(tmp_path / rv.REVIEW_DOCX, "{{ e.record_id }}",
+                           "{{ '<zz:x/>' | safe }}")
+    with pytest.raises(TemplateInvalid, match="not valid XML"):
+        rv.render_review_docx(review_context(), template=path)
+
+
+def test_values_stay_text_where_a_word_template_turns_autoescaping_off(tmp_path):
+    path = edited_template(tmp_path / rv.REVIEW_DOCX, "{{ e.category }}",
+                           "{% autoescape false %}{{ e.category }}{% endautoescape %}")
+    ctx = review_context()
+    ctx["chronology"][0]["category"] = "<w:b/> & {{ 7*7 }}\nnext"
+    data = rv.render_review_docx(ctx, template=path)
+    assert "<w:b/> & {{ 7*7 }}next" in rendering.docx_text(data)
+
+
+def test_a_template_edited_in_place_is_used_at_once_even_with_the_same_size_and_time(
+        tmp_path):
+    path = edited_template(tmp_path / rv.REVIEW_DOCX, "Key episodes", "Key episodes",
+                           stored=True)
+    before = path.stat()
+    assert "Key episodes" in rendering.docx_text(
+        rv.render_review_docx(review_context(), template=path))
+    edited_template(path, "Key episodes", "Main moments", stored=True)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    text = rendering.docx_text(rv.render_review_docx(review_context(), template=path))
+    assert "Main moments" in text and "Key episodes" not in text
+
+
+def test_renders_from_several_threads_at_once_each_come_out_whole(tmp_path):
+    # A template no render has seen yet, so the threads also race to compile it.
+    path = edited_template(tmp_path / rv.REVIEW_DOCX, "Key episodes", "Key episodes (threads)")
+    jobs = [(rv.render_review_docx, review_context(), path),
+            (rv.render_family_docx, review_context(), None),
+            (rv.render_review_docx, review_context(status="final"), path),
+            (rv.render_family_docx, review_context(status="final"), None)] * 4
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda job: job[0](job[1], template=job[2]), jobs))
+    for (render, ctx, template), data in zip(jobs, results, strict=True):
+        assert rendering.docx_text(data) == rendering.docx_text(render(ctx, template=template))
+
+
+def test_the_text_checked_is_the_text_the_document_holds():
+    ctx = review_context()
+    ctx["chronology"][0]["detail"] = TRICKY
+    data, text = rendering.render_docx_parts(rendering.TEMPLATES / rv.REVIEW_DOCX,
+                                             rv.prepare(ctx), "the SFO review", "A title")
+    assert text == rendering.docx_text(data)
+    assert "a < b && c > d {{ 7*7 }}" in text
+
+
+W_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+@pytest.mark.parametrize("body", [
+    '<w:t>a &amp; b &lt;&#123;&#x7D;&quot;&apos;</w:t><w:t xml:space="preserve"> c </w:t><w:t/>',
+    "<!-- <w:t>DRAFT</w:t> --><w:t>shown</w:t>",
+    "<w:t><![CDATA[x < y]]></w:t>",
+    "<?note <w:t>DRAFT</w:t>?><w:t>shown</w:t>",
+    "<w:t\n>spaced</w:t ><w:tab/><w:t xml:space='preserve'/>",
+    f'<x:t xmlns:x="{W_MAIN}">other prefix</x:t><w:t xmlns:w="urn:other">not Word</w:t>',
+])
+def test_the_text_read_from_a_rendered_part_is_what_a_parser_reads(body):
+    xml = (f'<?xml version="1.0"?>\n<w:document xmlns:w="{W_MAIN}"><w:body>{body}</w:body>'
+           "</w:document>")
+    parsed = "".join(t.text or "" for t in etree.fromstring(xml.encode()).iter(f"{{{W_MAIN}}}t"))
+    assert rendering._shown_text(xml, xml.encode("utf-8")) == parsed
+
+
+@pytest.mark.parametrize("name", ["title", "items", "get", "__class__", "missing"])
+def test_a_dict_reads_the_same_through_the_quick_lookup_as_through_jinjas_sandbox(name):
+    ours = rendering.environment()
+    theirs = ImmutableSandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    for obj in ({"title": "T", "items": "I", "get": "G", "__class__": "C"}, {},
+                OrderedDict(title="T", items="I")):
+        got, expected = ours.getattr(obj, name), theirs.getattr(obj, name)
+        if isinstance(expected, Undefined):
+            assert type(got) is type(expected)
+            assert got._undefined_name == expected._undefined_name
+            assert got._undefined_exception is expected._undefined_exception
+        else:
+            assert got == expected
 
 
 @pytest.mark.parametrize("name", ["review.docx", "family_summary.docx"])

@@ -21,7 +21,7 @@ import pandas as pd
 
 from dipsample import hashing
 from dipsample.errors import DipSampleError
-from sfo import __version__, cli_records, cli_store, config
+from sfo import __version__, cli_records, cli_review, cli_store, cli_templates, config
 from sfo.documents import exports
 from sfo.errors import InputError, SfoError
 from sfo.services import analysis, dip
@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_early_look(sub)
     cli_store.add_commands(sub)
     cli_records.add_commands(sub)
+    cli_templates.add_commands(sub)
+    cli_review.add_commands(sub)
     return parser
 
 

@@ -43,6 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SFO_DATABASE_URL", "", "Where early looks, reviews, dip samples and the audit log "
             "are kept: sqlite:///path/to/file.db or postgresql://user@host/database (the same "
             "as --db); empty for the SQLite file sfo.db in SFO_DATA_DIR."),
+    Setting("SFO_PDF_TIMEOUT", "120", "Seconds LibreOffice may take to turn one Word document "
+            "into a PDF before it is stopped."),
     Setting("SFO_DEBUG", "", "Set to 1 to show a full traceback for unexpected errors."),
 )
 

@@ -336,16 +336,19 @@ class ReviewState:
 
 # -- starting ---------------------------------------------------------------------------------
 
-def start(case: CaseFindings, *, early_look: el.EarlyLookState | None = None) -> ReviewState:
+def start(case: CaseFindings, *, early_look: el.EarlyLookState | None = None,
+          context: Sequence[ContextEntry] = ()) -> ReviewState:
     """A new review of one case: episodes from its gap and good-practice findings, factors proposed.
 
-    With an early look, its working-context entries are carried over and used
-    (with the CTX-* findings) to propose contributory factors. The working
-    context still has to be considered afresh by the reviewer.
+    With an early look, its working-context entries are carried over (the
+    manager's own entries included); without one, ``context`` (typically
+    proposed from the case records) is used. Either way they propose, with
+    the CTX-* findings, the contributory factors. The working context still
+    has to be considered afresh by the reviewer.
     """
     if early_look is not None and early_look.crn != case.crn:
         raise ReviewInvalid(f"The early look is for {early_look.crn}, not {case.crn}.")
-    context = early_look.context if early_look is not None else ()
+    context = early_look.context if early_look is not None else tuple(context)
     episodes: list[Episode] = []
     for f in sorted((f for f in case.findings if f.kind in ("gap", "good_practice")),
                     key=lambda f: (f.date or date.min, f.kind != "gap")):

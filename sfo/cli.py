@@ -92,6 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write it (default: SFO_DATA_DIR/demo)")
     d.set_defaults(run=_demo)
 
+    u = sub.add_parser("ui", help="Open the app in your web browser.",
+                       description="Start the app (a local web server) for early looks, "
+                                   "reviews and dip samples. With --demo, first make a demo "
+                                   "database of made-up cases and print an account for each "
+                                   "role.")
+    u.add_argument("--demo", action="store_true", help="make (or refresh) the demo database "
+                   "in SFO_DATA_DIR first, and print the demo accounts")
+    u.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
+    u.add_argument("--address", default="127.0.0.1", help="address to serve on (default "
+                   "127.0.0.1: this computer only)")
+    u.add_argument("--no-serve", action="store_true", help=argparse.SUPPRESS)
+    u.set_defaults(run=_ui)
     s = sub.add_parser("settings", help="List the settings and their current values.")
     s.set_defaults(run=_settings)
     _add_dip(sub)
@@ -670,6 +682,36 @@ def _demo(args: argparse.Namespace) -> int:
           f"\n      {prog} early-look draft {out} --crn {first} --out {out}/early-look.docx"
           f"\n      {prog} dip frame {out} --out {out}/caseload.csv")
     return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    import importlib.util
+    import subprocess
+
+    if args.demo:
+        from sfo.services import demo
+
+        data_dir = Path(config.setting("SFO_DATA_DIR"))
+        print(f"Making the demo database in {data_dir} (made-up people only)...", flush=True)
+        ready = demo.prepare(data_dir)
+        print(f"Ready: {ready.database}, with {ready.people} generated people and the "
+              f"scenario cases {', '.join(ready.scenario_crns)}.")
+        print("Demo accounts (new passwords each time; for this demo database only):")
+        for a in ready.accounts:
+            print(f"  {a.username:9} password {a.password}   ({', '.join(a.roles)})")
+    spec = importlib.util.find_spec("ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError("The app (the ui package) is not installed: reinstall the project "
+                         "with `make setup`.")
+    app = Path(next(iter(spec.submodule_search_locations))) / "streamlit_app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app),
+               "--server.port", str(args.port), "--server.address", args.address,
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    print(f"Open http://{args.address}:{args.port} in your browser. Stop with Ctrl+C.",
+          flush=True)
+    if args.no_serve:
+        return 0
+    return subprocess.call(command)
 
 
 def _program() -> str:

@@ -45,6 +45,15 @@ SETTINGS: tuple[Setting, ...] = (
             "as --db); empty for the SQLite file sfo.db in SFO_DATA_DIR."),
     Setting("SFO_PDF_TIMEOUT", "120", "Seconds LibreOffice may take to turn one Word document "
             "into a PDF before it is stopped."),
+    Setting("SFO_SIGNIN_ATTEMPTS", "5", "Wrong passwords in a row before an account is locked "
+            "for SFO_LOCKOUT_MINUTES."),
+    Setting("SFO_LOCKOUT_MINUTES", "15", "Minutes an account stays locked after too many "
+            "wrong passwords."),
+    Setting("SFO_IDLE_MINUTES", "30", "Minutes without activity after which the app signs a "
+            "person out."),
+    Setting("SFO_OIDC", "", "Set to 1 to sign in through the organisation's single sign-on "
+            "(OpenID Connect, st.login; configured in .streamlit/secrets.toml) instead of "
+            "local passwords; the person's email must match a local account's user name."),
     Setting("SFO_DEBUG", "", "Set to 1 to show a full traceback for unexpected errors."),
 )
 

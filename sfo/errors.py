@@ -11,6 +11,8 @@
     │   ├── ReviewInvalid         an SFO-review change or finalising is refused (says why)
     │   └── TemplateInvalid       a document template cannot be used (file and reason)
     ├── NotFound                  a person, case or file asked for does not exist
+    ├── PermissionDenied          the signed-in user's role may not do or see this
+    ├── SignInFailed              a sign-in was refused (wrong details, locked, inactive)
     ├── ConflictError             a save based on a version someone else has changed
     └── StoreError                the database cannot be used as it is
         ├── StoreUnavailable      it cannot be reached or opened
@@ -36,6 +38,14 @@ class InputError(SfoError):
 
 class NotFound(SfoError):
     """A person, case or file that was asked for does not exist."""
+
+
+class PermissionDenied(SfoError):
+    """The signed-in user's role may not do or see what was asked (the services check too)."""
+
+
+class SignInFailed(SfoError):
+    """A sign-in was refused: wrong user name or password, a locked or inactive account."""
 
 
 class ConflictError(SfoError):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sfo.domain import access
+from sfo.domain.access import Actor
 from sfo.store import audit as store_audit
 from sfo.store import uow as store_uow
 
@@ -29,10 +31,10 @@ class Verification:
         return not self.problems
 
 
-def record(uow: store_uow.UnitOfWork, *, actor: str, action: str, object_type: str, object_id: str,
-           crn: str | None, summary: str) -> int:
+def record(uow: store_uow.UnitOfWork, *, actor: Actor | str, action: str, object_type: str,
+           object_id: str, crn: str | None, summary: str) -> int:
     """Add an entry in the caller's open unit of work (committed with its change)."""
-    return uow.audit.append(actor=actor, action=action, object_type=object_type,
+    return uow.audit.append(actor=access.name_of(actor), action=action, object_type=object_type,
                             object_id=str(object_id), crn=crn, summary=summary)
 
 

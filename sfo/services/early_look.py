@@ -19,10 +19,12 @@ import pandas as pd
 
 from sfo import bootstrap, config, standards
 from sfo.documents import early_look as render
+from sfo.domain import access
 from sfo.domain import context as ctx
 from sfo.domain import early_look as el
 from sfo.domain import just_culture as jc
 from sfo.domain import timeline as tl
+from sfo.domain.access import Actor
 from sfo.domain.calendar import WorkingCalendar
 from sfo.domain.findings import CaseFindings
 from sfo.domain.records import TABLES, CaseRecords
@@ -253,9 +255,10 @@ def _opened(obj: Any) -> Opened:
                   obj.fingerprint)
 
 
-def start_stored(*, crn: str, actor: str, url: str | None = None, as_of: date | None = None,
+def start_stored(*, crn: str, actor: Actor | str, url: str | None = None, as_of: date | None = None,
                  today: date | None = None) -> Opened:
     """Start an early look on a stored case and save it as a draft (audited)."""
+    access.require(actor, "early_look.edit")
     from sfo.domain import casework
     from sfo.services import audit
     from sfo.services import records as stored
@@ -267,7 +270,8 @@ def start_stored(*, crn: str, actor: str, url: str | None = None, as_of: date | 
         schema.check(engine)  # before the unit of work, which holds the write lock
         with bootstrap.unit_of_work(engine) as uow:
             obj = uow.early_looks.add(casework.EarlyLook(
-                crn=crn, as_of=p.state.as_of, content=p.state.to_dict()), actor=actor)
+                crn=crn, as_of=p.state.as_of, content=p.state.to_dict()),
+                actor=access.name_of(actor))
             audit.record(uow, actor=actor, action="create", object_type="early_look",
                          object_id=str(obj.id), crn=crn,
                          summary=f"started an early look as of {p.state.as_of}")
@@ -275,21 +279,35 @@ def start_stored(*, crn: str, actor: str, url: str | None = None, as_of: date | 
     return _opened(obj)
 
 
-def open_stored(early_look_id: int, *, actor: str, url: str | None = None) -> Opened:
-    """Open a stored early look (the look is audited)."""
-    from sfo.services import audit
+def open_stored(early_look_id: int, *, actor: Actor | str, url: str | None = None) -> Opened:
+    """Open a stored early look (the look is audited).
 
+    Someone whose role may not see restricted entries gets the look without
+    them (and cannot save it: only managers change early looks).
+    """
+    from sfo.services import audit
+    from sfo.services import records as stored
+
+    access.require(actor, "early_look.view")
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
         obj = uow.early_looks.get(early_look_id)
+        stored.check_case_access(actor, obj.crn, url)
         audit.record(uow, actor=actor, action="view", object_type="early_look",
                      object_id=str(early_look_id), crn=obj.crn, summary="opened the early look")
         uow.commit()
-    return _opened(obj)
+    opened = _opened(obj)
+    if not access.can_see_restricted(actor):
+        from dataclasses import replace
+
+        opened = replace(opened, state=replace(opened.state,
+                                               context=ctx.shareable(opened.state.context)))
+    return opened
 
 
 def save_stored(early_look_id: int, state: el.EarlyLookState, *, expected_version: int,
-                actor: str, url: str | None = None, note: str = "") -> Opened:
+                actor: Actor | str, url: str | None = None, note: str = "") -> Opened:
     """Save a changed draft; ConflictError if someone saved since ``expected_version``."""
+    access.require(actor, "early_look.edit")
     from sfo.services import audit
 
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
@@ -302,7 +320,7 @@ def save_stored(early_look_id: int, state: el.EarlyLookState, *, expected_versio
         from dataclasses import replace
 
         saved = uow.early_looks.save(replace(current, content=state.to_dict()),
-                                     expected_version=expected_version, actor=actor)
+                                     expected_version=expected_version, actor=access.name_of(actor))
         audit.record(uow, actor=actor, action="update", object_type="early_look",
                      object_id=str(early_look_id), crn=current.crn,
                      summary=note or f"saved version {saved.version}")
@@ -310,7 +328,7 @@ def save_stored(early_look_id: int, state: el.EarlyLookState, *, expected_versio
     return _opened(saved)
 
 
-def change_stored(early_look_id: int, change: Any, *, actor: str, url: str | None = None,
+def change_stored(early_look_id: int, change: Any, *, actor: Actor | str, url: str | None = None,
                   note: str = "") -> Opened:
     """Open, apply ``change(state) -> state`` and save, as one versioned step.
 
@@ -324,11 +342,11 @@ def change_stored(early_look_id: int, change: Any, *, actor: str, url: str | Non
 
 
 def recommend_stored(early_look_id: int, choices: Sequence[str], *, rationale: str,
-                     actor: str, url: str | None = None) -> tuple[Opened, Any]:
+                     actor: Actor | str, url: str | None = None) -> tuple[Opened, Any]:
     """Record the recommendation; choosing a dip sample drafts its plan (returned, or None)."""
     opened = change_stored(
         early_look_id,
-        lambda st: el.recommend(st, choices, rationale=rationale, by=actor),
+        lambda st: el.recommend(st, choices, rationale=rationale, by=access.name_of(actor)),
         actor=actor, url=url, note="recorded the recommendation: " + ", ".join(choices))
     plan = None
     if "dip_sample" in choices:
@@ -336,7 +354,7 @@ def recommend_stored(early_look_id: int, choices: Sequence[str], *, rationale: s
     return opened, plan
 
 
-def finalise_stored(early_look_id: int, *, expected_version: int, actor: str,
+def finalise_stored(early_look_id: int, *, expected_version: int, actor: Actor | str,
                     url: str | None = None, today: date | None = None) -> Opened:
     """Sign off and finalise: refused while anything is incomplete; the documents are kept.
 
@@ -344,6 +362,7 @@ def finalise_stored(early_look_id: int, *, expected_version: int, actor: str,
     fingerprinted and stored in ``final_documents``; the early look becomes
     final and can no longer change.
     """
+    access.require(actor, "early_look.edit")
     from dataclasses import replace
 
     from sfo.domain import casework
@@ -354,7 +373,8 @@ def finalise_stored(early_look_id: int, *, expected_version: int, actor: str,
     if opened.status == "final":
         raise InputError(f"Early look {early_look_id} is already final "
                          f"(fingerprint {opened.fingerprint}).")
-    state = el.complete(opened.state, by=actor)  # refuses with what is still missing
+    # Refuses, with what is still missing.
+    state = el.complete(opened.state, by=access.name_of(actor))
     records = stored.load_stored(url, crns=[state.crn], actor=actor)
     p = _reprepare(state, records, today)
     when = today or date.today()
@@ -371,13 +391,13 @@ def finalise_stored(early_look_id: int, *, expected_version: int, actor: str,
         saved = uow.early_looks.save(
             replace(current, content=state.to_dict(), status="final",
                     finalised_at=datetime_now(), fingerprint=restricted_print),
-            expected_version=expected_version, actor=actor)
+            expected_version=expected_version, actor=access.name_of(actor))
         for audience, fmt, context, data in docs:
             uow.final_documents.add(casework.FinalDocument(
                 kind="early_look", object_id=early_look_id, crn=state.crn, audience=audience,
                 format=fmt, fingerprint=context["fingerprint"],
                 file_sha256=render.file_sha256(data), data=data, context=context,
-                created_by=actor, created_at=datetime_now()))
+                created_by=access.name_of(actor), created_at=datetime_now()))
         audit.record(uow, actor=actor, action="finalise", object_type="early_look",
                      object_id=str(early_look_id), crn=state.crn,
                      summary=f"finalised; fingerprint {restricted_print}")
@@ -385,9 +405,10 @@ def finalise_stored(early_look_id: int, *, expected_version: int, actor: str,
     return _opened(saved)
 
 
-def final_document(early_look_id: int, *, audience: str, fmt: str, actor: str,
+def final_document(early_look_id: int, *, audience: str, fmt: str, actor: Actor | str,
                    url: str | None = None) -> tuple[bytes, str, str]:
     """A stored final document's bytes, content fingerprint and file SHA-256 (audited)."""
+    _require_audience(actor, audience)
     from sfo.errors import NotFound
     from sfo.services import audit
 
@@ -404,9 +425,10 @@ def final_document(early_look_id: int, *, audience: str, fmt: str, actor: str,
     return doc.data, doc.fingerprint, doc.file_sha256
 
 
-def export_stored(early_look_id: int, *, audience: str, fmt: str, actor: str,
+def export_stored(early_look_id: int, *, audience: str, fmt: str, actor: Actor | str,
                   url: str | None = None) -> tuple[bytes, str]:
     """A stored early look's document: as finalised, or the draft as it stands."""
+    _require_audience(actor, audience)
     from sfo.services import records as stored
 
     opened = open_stored(early_look_id, actor=actor, url=url)
@@ -422,6 +444,17 @@ def export_stored(early_look_id: int, *, audience: str, fmt: str, actor: str,
     return data, f"the {audience} DRAFT early look (version {opened.version})"
 
 
+def _require_audience(actor: Actor | str, audience: str) -> None:
+    """Refuse the restricted copy to a role that may not see restricted entries."""
+    access.require(actor, "early_look.view")
+    if audience == "restricted" and not access.can_see_restricted(actor):
+        from sfo.errors import PermissionDenied
+
+        raise PermissionDenied("The restricted copy holds personal circumstances, which only "
+                               "the manager, the reviewer and HR may see; take the shared "
+                               "copy instead.")
+
+
 _engine = bootstrap.engine_for
 datetime_now = bootstrap.now
 
@@ -429,7 +462,7 @@ datetime_now = bootstrap.now
 DIP_PREVALENCE = 0.10  # the failure rate worth finding when a dip sample follows an early look
 
 
-def draft_dip_plan(early_look_id: int, *, actor: str, url: str | None = None,
+def draft_dip_plan(early_look_id: int, *, actor: Actor | str, url: str | None = None,
                    prevalence: float = DIP_PREVALENCE) -> Any:
     """A draft dip-sample plan on the caseload of the practitioner who held the case.
 
@@ -439,6 +472,7 @@ def draft_dip_plan(early_look_id: int, *, actor: str, url: str | None = None,
     if ``prevalence`` or more of the caseload fails. Nothing is drawn: the plan
     is saved for the quality team or manager to review and draw.
     """
+    access.require(actor, "early_look.edit")
     from dipsample import planning
     from sfo.domain import casework
     from sfo.domain.caseload import caseload_frame
@@ -471,7 +505,7 @@ def draft_dip_plan(early_look_id: int, *, actor: str, url: str | None = None,
                      f"practitioner's other cases, to see whether what it found recurs. "
                      "Sampling is not a finding about the practitioner: read the results "
                      "with their working context."),
-            plan=plan), actor=actor)
+            plan=plan), actor=access.name_of(actor))
         audit.record(uow, actor=actor, action="create", object_type="dip_plan",
                      object_id=str(saved.id), crn=s.crn,
                      summary=f"drafted a dip-sample plan of {size.n} of {len(caseload)} "

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from sfo import bootstrap, config, importers
+from sfo.domain import access
+from sfo.domain.access import Actor
 from sfo.domain.records import TABLES, CaseRecords
 from sfo.errors import NotFound
 from sfo.services import analysis
@@ -57,9 +59,10 @@ def bundle_files(bundle: str | Path, records: CaseRecords,
 
 
 def import_bundle(bundle: str | Path, *, mapping: str | Path | None = None,
-                  url: str | None = None, actor: str,
+                  url: str | None = None, actor: Actor | str,
                   progress: Progress | None = None) -> ImportReport:
     """Check a bundle, then store it in one transaction (all or nothing): `sfo import`."""
+    access.require(actor, "case.import")
     records = analysis.load(bundle, mapping=mapping, progress=progress)
     files = bundle_files(bundle, records, mapping)
     target = url or bootstrap.database_url()
@@ -68,8 +71,8 @@ def import_bundle(bundle: str | Path, *, mapping: str | Path | None = None,
         schema.check(engine)
         with bootstrap.unit_of_work(engine) as uow:
             summary = store_records.store_bundle(
-                uow.connection, records, source=str(bundle), files=files, imported_by=actor,
-                progress=progress)
+                uow.connection, records, source=str(bundle), files=files,
+                imported_by=access.name_of(actor), progress=progress)
             uow.commit()
     finally:
         engine.dispose()
@@ -78,8 +81,14 @@ def import_bundle(bundle: str | Path, *, mapping: str | Path | None = None,
 
 
 def load_stored(url: str | None = None, *, crns: Sequence[str] | None = None,
-                actor: str) -> CaseRecords:
-    """The stored records of some people (or everyone), the reading audited."""
+                actor: Actor | str, purpose: str = "") -> CaseRecords:
+    """The stored records of some people (or everyone), the reading audited.
+
+    A person signed in to the app needs a role that may look at case records,
+    and sees only the probation delivery units their account covers.
+    ``purpose`` says in the audit log why the records were read.
+    """
+    access.require(actor, "case.view")
     target = url or bootstrap.database_url()
     where = store_engine.describe(target)
     engine = bootstrap.engine(target)
@@ -91,22 +100,39 @@ def load_stored(url: str | None = None, *, crns: Sequence[str] | None = None,
             if not records.supplied:
                 raise NotFound(f"Nothing has been imported into {where} yet: import a bundle "
                                "first with `sfo import BUNDLE`.")
-            found = set(records.table("people")["crn"].tolist())
+            people = records.table("people")
+            found = set(people["crn"].tolist())
             if crns is not None:
                 missing = sorted(set(crns) - found)
                 if missing:
                     raise NotFound(f"No person with CRN {', '.join(missing)} has been "
                                    f"imported into {where}.")
+                pdus = dict(zip(people["crn"], people["pdu"], strict=True))
                 for crn in sorted(found):
-                    audit.append(conn, actor=actor, action="view", object_type="case",
-                                 object_id=crn, crn=crn,
-                                 summary=f"read the stored case records of {crn}")
+                    access.require_case(actor, crn, pdus.get(crn))
+                    audit.append(conn, actor=access.name_of(actor), action="view",
+                                 object_type="case", object_id=crn, crn=crn,
+                                 summary=purpose or f"read the stored case records of {crn}")
             else:
-                audit.append(conn, actor=actor, action="view", object_type="case_records",
-                             object_id="all",
-                             summary=f"read the stored case records of all {len(found)} "
-                                     "people")
+                if isinstance(actor, Actor) and actor.pdus:
+                    records = records.for_people(sorted(
+                        c for c, p in zip(people["crn"], people["pdu"], strict=True)
+                        if access.can_see_case(actor, p)))
+                    found = set(records.table("people")["crn"].tolist())
+                audit.append(conn, actor=access.name_of(actor), action="view",
+                             object_type="case_records", object_id="all",
+                             summary=purpose or f"read the stored case records of all "
+                                                f"{len(found)} people")
             uow.commit()
     finally:
         engine.dispose()
     return records
+
+
+def check_case_access(actor: Actor | str, crn: str, url: str | None = None) -> None:
+    """Refuse a person outside the units the actor's account covers (PermissionDenied)."""
+    if not isinstance(actor, Actor) or not actor.pdus:
+        return
+    with bootstrap.engine_for(url) as engine, bootstrap.unit_of_work(engine) as uow:
+        pdu = store_records.people_pdus(uow.connection, [crn]).get(crn)
+    access.require_case(actor, crn, pdu)

@@ -28,12 +28,14 @@ import pandas as pd
 from sfo import bootstrap
 from sfo.documents import pdf
 from sfo.documents import review as render
+from sfo.domain import access
 from sfo.domain import context as ctx
 from sfo.domain import early_look as el
 from sfo.domain import factors as fc
 from sfo.domain import quality as qc
 from sfo.domain import review as rv
 from sfo.domain import timeline as tl
+from sfo.domain.access import Actor
 from sfo.domain.findings import CaseFindings
 from sfo.domain.records import CaseRecords
 from sfo.domain.rulepack import RulePack
@@ -77,6 +79,17 @@ _FAMILY_OUTCOMES = {
     "AFTA": "missed", "CO05": "missed with an acceptable reason", "RSSR": "rescheduled",
     "RSOF": "rescheduled"}
 _ANSWER = {"yes": "Yes", "partly": "Partly", "no": "No"}
+
+def _require_audience(actor: Actor | str, audience: str) -> None:
+    """Refuse the restricted copy to a role that may not see restricted entries."""
+    from sfo.errors import PermissionDenied
+
+    access.require(actor, "review.view")
+    if audience == "restricted" and not access.can_see_restricted(actor):
+        raise PermissionDenied("The restricted copy holds personal circumstances, which only "
+                               "the manager, the reviewer and HR may see; take the shared "
+                               "copy instead.")
+
 
 _day = analysis.long_date
 _engine = bootstrap.engine_for
@@ -387,7 +400,7 @@ def _opened(obj: Any) -> Opened:
                   obj.fingerprint, obj.updated_by)
 
 
-def _latest_early_look(crn: str, url: str | None, actor: str) -> el.EarlyLookState | None:
+def _latest_early_look(crn: str, url: str | None, actor: Actor | str) -> el.EarlyLookState | None:
     """The newest early look on the person, final ones first (None if there is none)."""
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
         found = uow.early_looks.list_for_crn(crn)
@@ -397,7 +410,7 @@ def _latest_early_look(crn: str, url: str | None, actor: str) -> el.EarlyLookSta
     return el.EarlyLookState.from_dict(best.content)
 
 
-def start_stored(*, crn: str, actor: str, url: str | None = None, as_of: date | None = None,
+def start_stored(*, crn: str, actor: Actor | str, url: str | None = None, as_of: date | None = None,
                  early_look_id: int | None = None, today: date | None = None) -> Opened:
     """Start a review of a stored case and save it as a draft (audited).
 
@@ -405,6 +418,7 @@ def start_stored(*, crn: str, actor: str, url: str | None = None, as_of: date | 
     the review its date and working context; without any, the working context
     is proposed from the stored records.
     """
+    access.require(actor, "review.edit")
     from sfo.domain import casework
     from sfo.services import audit
     from sfo.services import records as stored
@@ -424,7 +438,8 @@ def start_stored(*, crn: str, actor: str, url: str | None = None, as_of: date | 
         schema.check(engine)
         with bootstrap.unit_of_work(engine) as uow:
             obj = uow.reviews.add(casework.Review(crn=crn, as_of=p.state.as_of,
-                                                  content=p.state.to_dict()), actor=actor)
+                                                  content=p.state.to_dict()),
+                                  actor=access.name_of(actor))
             source = " from the early look" if look is not None else ""
             audit.record(uow, actor=actor, action="create", object_type="review",
                          object_id=str(obj.id), crn=crn,
@@ -433,20 +448,37 @@ def start_stored(*, crn: str, actor: str, url: str | None = None, as_of: date | 
     return _opened(obj)
 
 
-def open_stored(review_id: int, *, actor: str, url: str | None = None) -> Opened:
-    """Open a stored review (the look is audited)."""
-    from sfo.services import audit
+def open_stored(review_id: int, *, actor: Actor | str, url: str | None = None) -> Opened:
+    """Open a stored review (the look is audited).
 
+    Someone whose role may not see restricted entries gets the review without
+    them (restricted factors and working-context entries), and cannot save it.
+    """
+    from sfo.services import audit
+    from sfo.services import records as stored
+
+    access.require(actor, "review.view")
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
         obj = uow.reviews.get(review_id)
+        stored.check_case_access(actor, obj.crn, url)
         audit.record(uow, actor=actor, action="view", object_type="review",
                      object_id=str(review_id), crn=obj.crn, summary="opened the review")
         uow.commit()
-    return _opened(obj)
+    opened = _opened(obj)
+    if not access.can_see_restricted(actor):
+        s = opened.state
+        opened = replace(opened, state=replace(
+            s, context=ctx.shareable(s.context),
+            factors=tuple(f for f in s.factors if not f.restricted)))
+    return opened
 
 
-def list_stored(*, crn: str, actor: str, url: str | None = None) -> list[Opened]:
+def list_stored(*, crn: str, actor: Actor | str, url: str | None = None) -> list[Opened]:
     """Every review of one person, oldest first (the listing is audited)."""
+    from sfo.services import records as stored
+
+    access.require(actor, "review.view")
+    stored.check_case_access(actor, crn, url)
     from sfo.services import audit
 
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
@@ -457,9 +489,10 @@ def list_stored(*, crn: str, actor: str, url: str | None = None) -> list[Opened]
     return [_opened(o) for o in found]
 
 
-def save_stored(review_id: int, state: rv.ReviewState, *, expected_version: int, actor: str,
+def save_stored(review_id: int, state: rv.ReviewState, *, expected_version: int, actor: Actor | str,
                 url: str | None = None, note: str = "") -> Opened:
     """Save a changed draft; ConflictError if someone saved since ``expected_version``."""
+    access.require(actor, "review.edit")
     from sfo.services import audit
 
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
@@ -471,7 +504,7 @@ def save_stored(review_id: int, state: rv.ReviewState, *, expected_version: int,
         if state.crn != current.crn:
             raise InputError(f"That review is for {state.crn}, not {current.crn}.")
         saved = uow.reviews.save(replace(current, content=state.to_dict()),
-                                 expected_version=expected_version, actor=actor)
+                                 expected_version=expected_version, actor=access.name_of(actor))
         audit.record(uow, actor=actor, action="update", object_type="review",
                      object_id=str(review_id), crn=current.crn,
                      summary=note or f"saved (lock version {saved.version})")
@@ -480,7 +513,7 @@ def save_stored(review_id: int, state: rv.ReviewState, *, expected_version: int,
 
 
 def change_stored(review_id: int, change: Callable[[rv.ReviewState], rv.ReviewState], *,
-                  actor: str, url: str | None = None, note: str = "") -> Opened:
+                  actor: Actor | str, url: str | None = None, note: str = "") -> Opened:
     """Open, apply ``change(state) -> state`` and save, as one versioned step.
 
     If someone saves between the opening and the saving, the save is refused
@@ -491,12 +524,13 @@ def change_stored(review_id: int, change: Callable[[rv.ReviewState], rv.ReviewSt
                        actor=actor, url=url, note=note)
 
 
-def quality(review_id: int, *, actor: str, url: str | None = None) -> tuple[qc.QualityItem, ...]:
+def quality(review_id: int, *, actor: Actor | str,
+            url: str | None = None) -> tuple[qc.QualityItem, ...]:
     """The quality check of a stored review (blocks first)."""
     return qc.check(open_stored(review_id, actor=actor, url=url).state)
 
 
-def finalise_stored(review_id: int, *, expected_version: int, actor: str,
+def finalise_stored(review_id: int, *, expected_version: int, actor: Actor | str,
                     url: str | None = None, today: date | None = None) -> Opened:
     """Finalise the current version: refused while anything blocks it; the documents are kept.
 
@@ -505,6 +539,7 @@ def finalise_stored(review_id: int, *, expected_version: int, actor: str,
     review's version; the review becomes final and can only be reopened as a
     new version with a note.
     """
+    access.require(actor, "review.edit")
     from sfo.domain import casework
     from sfo.services import audit
     from sfo.services import records as stored
@@ -513,7 +548,7 @@ def finalise_stored(review_id: int, *, expected_version: int, actor: str,
     if opened.status == "final":
         raise InputError(f"Review {review_id} version {opened.state.version} is already final "
                          f"(fingerprint {opened.fingerprint}).")
-    state = rv.finalise(opened.state, by=actor)   # refuses, listing what blocks it
+    state = rv.finalise(opened.state, by=access.name_of(actor))   # refuses, listing what blocks it
     records = stored.load_stored(url, crns=[state.crn], actor=actor)
     p = _reprepare(state, records, today)
     when = today or date.today()
@@ -530,13 +565,13 @@ def finalise_stored(review_id: int, *, expected_version: int, actor: str,
         saved = uow.reviews.save(
             replace(current, content=state.to_dict(), status="final",
                     finalised_at=bootstrap.now(), fingerprint=restricted_print),
-            expected_version=expected_version, actor=actor)
+            expected_version=expected_version, actor=access.name_of(actor))
         for audience, fmt, context, data in docs:
             uow.final_documents.add(casework.FinalDocument(
                 kind="review", object_id=review_id, version=state.version, crn=state.crn,
                 audience=audience, format=fmt, fingerprint=context["fingerprint"],
                 file_sha256=render.file_sha256(data), data=data, context=context,
-                created_by=actor, created_at=bootstrap.now()))
+                created_by=access.name_of(actor), created_at=bootstrap.now()))
         audit.record(uow, actor=actor, action="finalise", object_type="review",
                      object_id=str(review_id), crn=state.crn,
                      summary=f"finalised version {state.version}; fingerprint "
@@ -545,21 +580,22 @@ def finalise_stored(review_id: int, *, expected_version: int, actor: str,
     return _opened(saved)
 
 
-def reopen_stored(review_id: int, *, note: str, actor: str,
+def reopen_stored(review_id: int, *, note: str, actor: Actor | str,
                   url: str | None = None) -> Opened:
     """Reopen a final review as its next version; the note says what will change and why."""
+    access.require(actor, "review.edit")
     from sfo.services import audit
 
     opened = open_stored(review_id, actor=actor, url=url)
     if opened.status != "final":
         raise InputError(f"Review {review_id} is not final: change it directly.")
-    state = rv.reopen(opened.state, note, by=actor)
+    state = rv.reopen(opened.state, note, by=access.name_of(actor))
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
         current = uow.reviews.get(review_id)
         saved = uow.reviews.save(
             replace(current, content=state.to_dict(), status="draft", finalised_at=None,
                     fingerprint=None),
-            expected_version=opened.version, actor=actor)
+            expected_version=opened.version, actor=access.name_of(actor))
         audit.record(uow, actor=actor, action="reopen", object_type="review",
                      object_id=str(review_id), crn=state.crn,
                      summary=f"reopened as version {state.version}: {note.strip()}")
@@ -578,7 +614,7 @@ class Exported:
     file_sha256: str
 
 
-def export_stored(review_id: int, *, audience: str, fmt: str, actor: str,
+def export_stored(review_id: int, *, audience: str, fmt: str, actor: Actor | str,
                   url: str | None = None, version: int | None = None) -> Exported:
     """A stored review's document: as issued for a final version, or the draft as it stands.
 
@@ -586,6 +622,7 @@ def export_stored(review_id: int, *, audience: str, fmt: str, actor: str,
     version (final: as issued; draft: rendered now and marked DRAFT). A PDF
     is made from the Word document by LibreOffice.
     """
+    _require_audience(actor, audience)
     from sfo.services import audit
     from sfo.services import records as stored
 
@@ -625,9 +662,10 @@ def export_stored(review_id: int, *, audience: str, fmt: str, actor: str,
                     render.file_sha256(data))
 
 
-def draft_view(review_id: int, *, audience: str, actor: str,
+def draft_view(review_id: int, *, audience: str, actor: Actor | str,
                url: str | None = None, today: date | None = None) -> dict[str, Any]:
     """The view of a stored review as it stands (for a preview)."""
+    _require_audience(actor, audience)
     from sfo.services import records as stored
 
     opened = open_stored(review_id, actor=actor, url=url)
@@ -637,9 +675,10 @@ def draft_view(review_id: int, *, audience: str, actor: str,
                 today=today)
 
 
-def final_versions(review_id: int, *, actor: str, url: str | None = None
+def final_versions(review_id: int, *, actor: Actor | str, url: str | None = None
                    ) -> list[dict[str, Any]]:
     """Each finalised version of a review: version, fingerprint, who finalised it and when."""
+    access.require(actor, "review.view")
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
         docs = uow.final_documents.list_for(kind="review", object_id=review_id)
     out: dict[int, dict[str, Any]] = {}
@@ -650,16 +689,19 @@ def final_versions(review_id: int, *, actor: str, url: str | None = None
     return [out[v] for v in sorted(out)]
 
 
-def every_review(*, url: str | None = None) -> list[tuple[int, str, rv.ReviewState, str]]:
+def every_review(*, url: str | None = None, actor: Actor | str = "sfo"
+                 ) -> list[tuple[int, str, rv.ReviewState, str]]:
     """Every stored review: (id, status, state, the person's PDU), for themes across reviews.
 
     Only the reviews' own content and each person's probation delivery unit
     are read, not case records, so nothing here is a look at a case.
     """
+    access.require(actor, "themes.view")
     from sfo.store import records as store_records
 
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
         rows = uow.reviews.list_all()
         pdus = store_records.people_pdus(uow.connection, [r.crn for r in rows])
     return [(int(r.id or 0), r.status, rv.ReviewState.from_dict(r.content),
-             pdus.get(r.crn, "")) for r in rows]
+             pdus.get(r.crn, "")) for r in rows
+            if access.can_see_case(actor, pdus.get(r.crn, ""))]

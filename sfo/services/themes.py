@@ -12,16 +12,17 @@ import textwrap
 from datetime import date
 
 from sfo.domain import themes as domain
+from sfo.domain.access import Actor
 from sfo.domain.review import JUDGEMENTS
 from sfo.services import reviews
 
 
 def across_reviews(*, url: str | None = None, pdu: str | None = None,
                    start: date | None = None, end: date | None = None,
-                   final_only: bool = False) -> domain.ThemesReport:
+                   final_only: bool = False, actor: Actor | str = "sfo") -> domain.ThemesReport:
     """The themes report over stored reviews, filtered by PDU and period."""
     digests = [domain.digest(review_id, state, region=unit)
-               for review_id, status, state, unit in reviews.every_review(url=url)
+               for review_id, status, state, unit in reviews.every_review(url=url, actor=actor)
                if status == "final" or not final_only]
     return domain.themes(digests, region=pdu or None, start=start, end=end)
 

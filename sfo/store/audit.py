@@ -103,6 +103,11 @@ def for_case(conn: Connection, crn: str) -> list[Entry]:
     return list(_rows(conn, crn))
 
 
+def all_entries(conn: Connection) -> list[Entry]:
+    """Every entry of the log, oldest first."""
+    return list(_rows(conn))
+
+
 def verify(conn: Connection) -> list[str]:
     """Problems with the chain (an empty list when every entry is as written)."""
     top = conn.execute(sa.select(head.c.seq, head.c.entry_hash)).first()

@@ -167,6 +167,19 @@ class ImportSummary:
                 return t
         raise KeyError(name)
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per file: added, changed, removed and unchanged, or not supplied."""
+        out: list[dict[str, Any]] = []
+        for t in self.tables:
+            name = TABLES[t.table].filename
+            if t.supplied:
+                out.append({"File": name, "Added": t.added, "Changed": t.changed,
+                            "Removed": t.removed, "Unchanged": t.unchanged, "Note": ""})
+            else:
+                out.append({"File": name, "Added": 0, "Changed": 0, "Removed": 0,
+                            "Unchanged": 0, "Note": "not supplied: nothing changed"})
+        return out
+
     def totals(self) -> dict[str, int]:
         """Added, changed, removed and unchanged records over every file."""
         return {k: sum(getattr(t, k) for t in self.tables)
@@ -890,3 +903,23 @@ def people_pdus(conn: Connection, crns: Sequence[str]) -> dict[str, str]:
         rows = conn.execute(sa.select(people.c.crn, people.c.pdu).where(people.c.crn.in_(part)))
         out.update({str(crn): str(pdu or "") for crn, pdu in rows})
     return out
+
+
+def find_people(conn: Connection, query: str, *, limit: int = 50) -> list[dict[str, str]]:
+    """Stored people whose CRN starts with, or whose name contains, the query (CRN order)."""
+    people = RECORD_TABLES["people"]
+    text = query.strip()
+    where = sa.true() if not text else sa.or_(
+        people.c.crn.like(text.upper().replace("%", "").replace("_", "") + "%"),
+        people.c.name.ilike("%" + text.replace("%", "").replace("_", "") + "%"))
+    rows = conn.execute(sa.select(people.c.crn, people.c.name, people.c.pdu,
+                                  people.c.team_code).where(where)
+                        .order_by(people.c.crn).limit(limit))
+    return [{"crn": str(r.crn), "name": str(r.name or ""), "pdu": str(r.pdu or ""),
+             "team_code": str(r.team_code or "")} for r in rows]
+
+
+def latest_import(conn: Connection) -> int:
+    """The number of the newest import (0 before any), so a reader can tell if records changed."""
+    value = conn.execute(sa.select(sa.func.max(imports.c.id))).scalar()
+    return int(value or 0)

@@ -207,6 +207,11 @@ class SqlRepository(Generic[T]):
         self._keep(added)
         return added
 
+    def list_all(self) -> list[T]:
+        """Every object of this kind, oldest first."""
+        rows = self._connection().execute(sa.select(self._table).order_by(self._table.c.id))
+        return [self._load(r) for r in rows.mappings()]
+
     def save(self, obj: T, *, expected_version: int, actor: str) -> T:
         """Store an edit made to ``expected_version``; ConflictError if that is not current."""
         if obj.id is None:
@@ -245,10 +250,6 @@ class SqlCaseRepository(SqlRepository[T]):
             sa.select(self._table).where(self._about(crn)).order_by(self._table.c.id))
         return [self._load(r) for r in rows.mappings()]
 
-    def list_all(self) -> list[T]:
-        """Every object of this kind, oldest first."""
-        rows = self._connection().execute(sa.select(self._table).order_by(self._table.c.id))
-        return [self._load(r) for r in rows.mappings()]
 
 
 def _draws_about(crn: str) -> sa.ColumnElement[bool]:

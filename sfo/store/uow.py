@@ -100,6 +100,10 @@ class UserRepository(Protocol):
         """The user with this user name."""
         ...
 
+    def list_all(self) -> list[User]:
+        """Every user, oldest first."""
+        ...
+
 
 class FinalDocumentRepository(Protocol):
     """What services may do with finalised documents: keep them and find them."""

@@ -1,0 +1,86 @@
+"""Fixtures for the app's AppTest tests: a seeded SQLite database and signed-in sessions.
+
+``ui_db``
+    One SQLite database for the whole test session (in a temporary folder,
+    named by SFO_DATABASE_URL while each test runs), with the six scenario
+    cases imported and one account per role: user name = the role, password
+    ``PASSWORD``. Tests that change casework start their own early look or
+    review, so they do not depend on each other.
+
+``app``
+    ``app(role)`` is an AppTest of ``ui/streamlit_app.py`` with someone of
+    that role already signed in (``app(None)``: nobody signed in), run once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from sfo.domain.access import Actor
+from sfo.services import accounts, records
+from sfo.store import engine as store_engine
+from sfo.store import schema
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "ui" / "streamlit_app.py")
+SCENARIOS = ROOT / "fixtures" / "scenarios"
+PASSWORD = "correct horse battery staple"
+ROLES = ("manager", "reviewer", "quality", "hr", "admin")
+DA_CRN = "W582036"          # da_curfew_inexperienced_pso
+TIMEOUT = 60
+
+
+def scenario_crn(name: str) -> str:
+    text = (SCENARIOS / name / "people.csv").read_bytes().decode("cp1252")
+    return text.lstrip("\ufeff\xef\xbb\xbf").splitlines()[1].split(",")[0].strip('"')
+
+
+@pytest.fixture(scope="session")
+def ui_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("ui_db")
+    url = store_engine.sqlite_url(folder / "sfo.db")
+    engine = store_engine.make_engine(url)
+    try:
+        schema.upgrade(engine)
+    finally:
+        engine.dispose()
+    for bundle in sorted(p for p in SCENARIOS.iterdir() if (p / "people.csv").exists()):
+        mapping = bundle / "mapping.toml"
+        records.import_bundle(bundle, mapping=mapping if mapping.exists() else None, url=url,
+                              actor="test setup")
+    for role in ROLES:
+        accounts.create_user(role, display_name=f"Test {role}", roles=[role],
+                             password=PASSWORD, actor="test setup", url=url)
+    return url
+
+
+@pytest.fixture
+def ui_env(ui_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    monkeypatch.setenv("SFO_DATABASE_URL", ui_db)
+    monkeypatch.setenv("SFO_DATA_DIR", str(tmp_path))
+    return ui_db
+
+
+def actor(role: str, pdus: tuple[str, ...] = ()) -> Actor:
+    return Actor(role, f"Test {role}", (role,), pdus)
+
+
+@pytest.fixture
+def app(ui_env: str) -> Iterator[Callable[..., AppTest]]:
+    def make(role: str | None, *, crn: str | None = None, pdus: tuple[str, ...] = ()
+             ) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        if role is not None:
+            at.session_state["sfo_user"] = actor(role, pdus)
+        if crn is not None:
+            at.session_state["sfo_case_crn"] = crn
+        at.run()
+        return at
+
+    yield make
+    os.environ.pop("SFO_OIDC", None)

@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sfo demo --people 60 --out var/demo
+	$(BIN)/sfo ui --demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import dipsample, region, review_docs, store
+from bench import dipsample, region, review_docs, store, ui_timeline
 
 
 def main() -> int:
@@ -13,7 +13,7 @@ def main() -> int:
                         help="people in the base region (doubled for the growth figure)")
     parser.add_argument("--cases", type=int, default=1_000_000,
                         help="cases in the synthetic caseload of the dip-sample draw")
-    parser.add_argument("--only", choices=("region", "dipsample", "store", "review"),
+    parser.add_argument("--only", choices=("region", "dipsample", "store", "review", "timeline"),
                         help="run one benchmark (default: all)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes (2,000 people, 100,000 cases) to check the "
@@ -30,6 +30,8 @@ def main() -> int:
             review_docs.report(200, 1_000)
         else:
             review_docs.report()
+    if args.only in (None, "timeline"):
+        ui_timeline.report()
     return 0
 
 

@@ -706,7 +706,8 @@ def _ui(args: argparse.Namespace) -> int:
     app = Path(next(iter(spec.submodule_search_locations))) / "streamlit_app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app),
                "--server.port", str(args.port), "--server.address", args.address,
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--client.toolbarMode", "minimal"]
     print(f"Open http://{args.address}:{args.port} in your browser. Stop with Ctrl+C.",
           flush=True)
     if args.no_serve:

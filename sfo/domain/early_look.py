@@ -649,8 +649,8 @@ def completion_problems(state: EarlyLookState) -> list[str]:
     for record in state.just_culture:
         out.extend(record.problems())
     if state.recommendation is None:
-        out.append("No recommendation has been made ("
-                   + "; ".join(RECOMMENDATIONS.values()).lower() + ").")
+        out.append("No recommendation has been made. Choose one or more: "
+                   + "; ".join(RECOMMENDATIONS.values()) + ".")
     elif not state.recommendation.rationale.strip():
         out.append("The recommendation has no rationale.")
     return out

@@ -93,7 +93,7 @@ def authenticate(username: str, password: str, *, url: str | None = None) -> Act
     """Sign someone in; SignInFailed (with a message fit to show) when refused."""
     from sfo.services import audit
 
-    name = username.strip()
+    name = username.strip().lower()
     if not name or not password:
         raise SignInFailed("Enter your user name and your password.")
     attempts = _int_setting("SFO_SIGNIN_ATTEMPTS")

@@ -127,8 +127,10 @@ def import_upload(files: Sequence[tuple[str, bytes]], *, actor: Actor | str,
             for name, data in files:
                 (target / Path(name).name).write_bytes(data)
         mapping = target / "mapping.toml" if (target / "mapping.toml").exists() else None
+        label = (names[0] if target.suffix == ".zip"
+                 else "uploaded (" + ", ".join(sorted(Path(n).name for n in names)) + ")")
         return stored.import_bundle(target, mapping=mapping, url=url, actor=actor,
-                                    progress=progress)
+                                    progress=progress, source=label)
 
 
 def _safe(name: str) -> str:

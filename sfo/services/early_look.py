@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -291,7 +291,7 @@ def open_stored(early_look_id: int, *, actor: Actor | str, url: str | None = Non
     access.require(actor, "early_look.view")
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
         obj = uow.early_looks.get(early_look_id)
-        stored.check_case_access(actor, obj.crn, url)
+        stored.check_case_access(actor, obj.crn, uow)
         audit.record(uow, actor=actor, action="view", object_type="early_look",
                      object_id=str(early_look_id), crn=obj.crn, summary="opened the early look")
         uow.commit()
@@ -512,3 +512,140 @@ def draft_dip_plan(early_look_id: int, *, actor: Actor | str, url: str | None = 
                              f"cases held by {code}")
         uow.commit()
     return saved
+
+
+# ---------------------------------------------------------------- for the app's Early look page
+@dataclass(frozen=True)
+class Listed:
+    """One stored early look as a list shows it (nothing of its content)."""
+
+    id: int
+    status: str
+    version: int
+    as_of: date
+    updated_by: str
+    updated_at: datetime | None
+
+
+def list_stored(crn: str, *, actor: Actor | str, url: str | None = None) -> list[Listed]:
+    """The early looks of one person, oldest first (what exists, not what they say)."""
+    access.require(actor, "early_look.view")
+    from sfo.services import records as stored
+
+    with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
+        stored.check_case_access(actor, crn, uow)
+        found = uow.early_looks.list_for_crn(crn)
+    return [Listed(o.id or 0, o.status, o.version, o.as_of, o.updated_by, o.updated_at)
+            for o in found]
+
+
+def latest_version(early_look_id: int, *, actor: Actor | str,
+                   url: str | None = None) -> Listed:
+    """Which version is stored now, and who saved it when: to notice someone else's save."""
+    access.require(actor, "early_look.view")
+    from sfo.services import records as stored
+
+    with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
+        o = uow.early_looks.get(early_look_id)
+        stored.check_case_access(actor, o.crn, uow)
+    return Listed(o.id or early_look_id, o.status, o.version, o.as_of, o.updated_by,
+                  o.updated_at)
+
+
+def deadlines_for(state: el.EarlyLookState, records: CaseRecords, *,
+                  today: date | None = None) -> tuple[el.Deadline, ...]:
+    """The early-look and notification deadlines of a look, counted from its charge date."""
+    today = today or date.today()
+    cal = bootstrap.calendar_for(records, state.charge_date, today)
+    return el.deadlines(state.charge_date, today, cal,
+                        early_look_days=_days("SFO_EARLY_LOOK_DAYS"),
+                        notification_days=_days("SFO_NOTIFICATION_DAYS"))
+
+
+EVIDENCE_COLUMNS = ["record_id", "date", "time", "category", "title", "detail"]
+
+
+def evidence_records(records: CaseRecords, crn: str) -> pd.DataFrame:
+    """The case's timeline rows by record id, to show the records an answer rests on."""
+    frame = tl.build_timeline(records, [crn])
+    return frame[EVIDENCE_COLUMNS].drop_duplicates("record_id").set_index("record_id")
+
+
+KEEP = "(keep)"  # change_action: leave the question an action answers as it is
+
+
+def change_action(state: el.EarlyLookState, action_id: str, *, description: str | None = None,
+                  owner_role: str | None = None, due: date | None = None,
+                  question_id: str | None = KEEP) -> el.EarlyLookState:
+    """An immediate action changed in place (same id, same done), checked as a new one is.
+
+    ``question_id`` left as KEEP keeps the question it answers; None unlinks it.
+    """
+    old = next((a for a in state.actions if a.action_id == action_id), None)
+    if old is None:
+        from sfo.errors import EarlyLookInvalid
+
+        raise EarlyLookInvalid(f"There is no action {action_id}.")
+    from dataclasses import replace
+
+    # add_action holds the checks (a role, not a person; a description); run them on a copy.
+    probe = el.add_action(
+        replace(state, actions=()), old.description if description is None else description,
+        owner_role=old.owner_role if owner_role is None else owner_role,
+        due=old.due if due is None else due,
+        question_id=old.question_id if question_id == KEEP else question_id or None)
+    new = replace(probe.actions[0], action_id=old.action_id, done=old.done)
+    return replace(state, actions=tuple(new if a.action_id == action_id else a
+                                        for a in state.actions))
+
+
+def content_changes(start: dict[str, Any] | None,
+                    theirs: dict[str, Any] | None) -> dict[str, tuple[str, str]]:
+    """What someone changed between two saved contents, part by part, in words."""
+    def parts(content: dict[str, Any] | None) -> dict[str, str]:
+        if not content:
+            return {}
+        s = el.EarlyLookState.from_dict(content)
+        out: dict[str, str] = {}
+        for q in s.questions:
+            given = s.answer(q.id)
+            if given is not None:
+                out[f"{q.id} ({q.area})"] = el.ANSWERS[given.answer] + (
+                    f": {given.reason}" if given.reason else "")
+        for e in s.context:
+            out[f"Working context {e.entry_id} ({ctx.CATEGORIES[e.category]})"] = (
+                e.text + (" [mitigation]" if e.is_mitigation else ""))
+        if s.context_considered is not None:
+            out["Working context considered"] = f"by {s.context_considered.by}"
+        for r in s.just_culture:
+            out[f"Just-culture record {r.record_id}"] = r.summary()
+        for a in s.actions:
+            out[f"Action {a.action_id}"] = (f"{a.description} ({a.owner_role}, due {_day(a.due)}"
+                                            f"{', done' if a.done else ''})")
+        if s.recommendation is not None:
+            out["Recommendation"] = ("; ".join(el.RECOMMENDATIONS.get(c, c)
+                                               for c in s.recommendation.choices)
+                                     + f": {s.recommendation.rationale}")
+        return out
+
+    before, after = parts(start), parts(theirs)
+    return {k: (before.get(k, "(nothing)"), after.get(k, "(removed)"))
+            for k in list(before) + [k for k in after if k not in before]
+            if before.get(k) != after.get(k)}
+
+
+def save_draft(early_look_id: int, state: el.EarlyLookState, *, expected_version: int,
+               actor: Actor | str, url: str | None = None, note: str = "") -> Opened:
+    """:func:`save_stored`, with a conflict saying in words which parts the other person changed."""
+    from sfo.errors import ConflictError
+
+    try:
+        return save_stored(early_look_id, state, expected_version=expected_version,
+                           actor=actor, url=url, note=note)
+    except ConflictError as exc:
+        start, theirs = exc.changes.get("content", (None, None))
+        if not isinstance(start, dict) or not isinstance(theirs, dict):
+            raise
+        readable: dict[str, tuple[object, object]] = dict(content_changes(start, theirs))
+        readable.update({k: v for k, v in exc.changes.items() if k != "content"})
+        raise ConflictError(exc.what, by=exc.by, at=exc.at, changes=readable) from None

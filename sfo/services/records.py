@@ -60,10 +60,22 @@ def bundle_files(bundle: str | Path, records: CaseRecords,
 
 def import_bundle(bundle: str | Path, *, mapping: str | Path | None = None,
                   url: str | None = None, actor: Actor | str,
-                  progress: Progress | None = None) -> ImportReport:
-    """Check a bundle, then store it in one transaction (all or nothing): `sfo import`."""
+                  progress: Progress | None = None, source: str | None = None
+                  ) -> ImportReport:
+    """Check a bundle, then store it in one transaction (all or nothing): `sfo import`.
+
+    ``source`` names the bundle in messages and in the import's provenance
+    (default: its path), for a bundle that was uploaded into a temporary folder.
+    """
+    from sfo.errors import BundleInvalid
+
     access.require(actor, "case.import")
-    records = analysis.load(bundle, mapping=mapping, progress=progress)
+    try:
+        records = analysis.load(bundle, mapping=mapping, progress=progress)
+    except BundleInvalid as exc:
+        if source is None:
+            raise
+        raise BundleInvalid(exc.problems, total=exc.total, source=source) from None
     files = bundle_files(bundle, records, mapping)
     target = url or bootstrap.database_url()
     engine = bootstrap.engine(target)
@@ -71,7 +83,7 @@ def import_bundle(bundle: str | Path, *, mapping: str | Path | None = None,
         schema.check(engine)
         with bootstrap.unit_of_work(engine) as uow:
             summary = store_records.store_bundle(
-                uow.connection, records, source=str(bundle), files=files,
+                uow.connection, records, source=source or str(bundle), files=files,
                 imported_by=access.name_of(actor), progress=progress)
             uow.commit()
     finally:
@@ -129,10 +141,13 @@ def load_stored(url: str | None = None, *, crns: Sequence[str] | None = None,
     return records
 
 
-def check_case_access(actor: Actor | str, crn: str, url: str | None = None) -> None:
-    """Refuse a person outside the units the actor's account covers (PermissionDenied)."""
+def check_case_access(actor: Actor | str, crn: str, uow: Any) -> None:
+    """Refuse a person outside the units the actor's account covers (PermissionDenied).
+
+    ``uow`` is the caller's open unit of work (SQLite allows one writer at a time,
+    so the check reads through it rather than opening another).
+    """
     if not isinstance(actor, Actor) or not actor.pdus:
         return
-    with bootstrap.engine_for(url) as engine, bootstrap.unit_of_work(engine) as uow:
-        pdu = store_records.people_pdus(uow.connection, [crn]).get(crn)
+    pdu = store_records.people_pdus(uow.connection, [crn]).get(crn)
     access.require_case(actor, crn, pdu)

@@ -460,7 +460,7 @@ def open_stored(review_id: int, *, actor: Actor | str, url: str | None = None) -
     access.require(actor, "review.view")
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
         obj = uow.reviews.get(review_id)
-        stored.check_case_access(actor, obj.crn, url)
+        stored.check_case_access(actor, obj.crn, uow)
         audit.record(uow, actor=actor, action="view", object_type="review",
                      object_id=str(review_id), crn=obj.crn, summary="opened the review")
         uow.commit()
@@ -478,10 +478,10 @@ def list_stored(*, crn: str, actor: Actor | str, url: str | None = None) -> list
     from sfo.services import records as stored
 
     access.require(actor, "review.view")
-    stored.check_case_access(actor, crn, url)
     from sfo.services import audit
 
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
+        stored.check_case_access(actor, crn, uow)
         found = uow.reviews.list_for_crn(crn)
         audit.record(uow, actor=actor, action="view", object_type="review", object_id="*",
                      crn=crn, summary=f"listed {len(found)} review(s)")

@@ -21,16 +21,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from fixtures import seed
 from sfo.domain.access import Actor
-from sfo.services import accounts, records
-from sfo.store import engine as store_engine
-from sfo.store import schema
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "ui" / "streamlit_app.py")
 SCENARIOS = ROOT / "fixtures" / "scenarios"
 PASSWORD = "correct horse battery staple"
-ROLES = ("manager", "reviewer", "quality", "hr", "admin")
+ROLES = seed.ROLES
 DA_CRN = "W582036"          # da_curfew_inexperienced_pso
 TIMEOUT = 60
 
@@ -42,21 +40,7 @@ def scenario_crn(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def ui_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder = tmp_path_factory.mktemp("ui_db")
-    url = store_engine.sqlite_url(folder / "sfo.db")
-    engine = store_engine.make_engine(url)
-    try:
-        schema.upgrade(engine)
-    finally:
-        engine.dispose()
-    for bundle in sorted(p for p in SCENARIOS.iterdir() if (p / "people.csv").exists()):
-        mapping = bundle / "mapping.toml"
-        records.import_bundle(bundle, mapping=mapping if mapping.exists() else None, url=url,
-                              actor="test setup")
-    for role in ROLES:
-        accounts.create_user(role, display_name=f"Test {role}", roles=[role],
-                             password=PASSWORD, actor="test setup", url=url)
-    return url
+    return seed.scenario_database(tmp_path_factory.mktemp("ui_db"), password=PASSWORD)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from sfo.domain import access
+from sfo.errors import SfoError
 from sfo.services import cases
 from ui.components import case_data, feedback, session
 
@@ -21,13 +22,15 @@ if access.can(user, "case.view"):
         table = pd.DataFrame(found).rename(columns={"crn": "CRN", "name": "Name",
                                                     "pdu": "Probation delivery unit",
                                                     "team_code": "Team"})
-        chosen = st.dataframe(table, hide_index=True, use_container_width=True,
+        chosen = st.dataframe(table, hide_index=True, width="stretch",
                               on_select="rerun", selection_mode="single-row",
                               key="sfo_cases_results")
         rows = chosen.selection.rows if chosen is not None else []
         if rows:
             case_data.choose(str(table.iloc[rows[0]]["CRN"]))
         options = [p["crn"] for p in found]
+        if len(options) == 1 and query.strip():
+            case_data.choose(options[0])   # one match for what was typed: open it
         current = case_data.selected()
         pick = st.selectbox("Case to open", options,
                             index=options.index(current) if current in options else None,
@@ -95,16 +98,19 @@ if access.can(user, "case.import"):
             steps["n"] += 1
             bar.progress(min(steps["n"] / 22, 1.0), text=label)
 
-        with feedback.reported():
+        try:
             report = cases.import_upload([(f.name, f.getvalue()) for f in uploads or []],
                                          actor=user, progress=progress)
+        except SfoError as exc:
+            bar.empty()
+            feedback.show(exc)
+        else:
             bar.progress(1.0, text="Done")
-            summary = report.summary
             if report.changed:
                 st.success(f"Imported into {report.database}.")
             else:
                 st.info("Nothing changed: this export was imported before.")
-            st.dataframe(pd.DataFrame(summary.rows()), hide_index=True,
-                         use_container_width=True)
+            st.dataframe(pd.DataFrame(report.summary.rows()), hide_index=True,
+                         width="stretch")
             for warning in report.warnings:
                 st.warning(warning)

@@ -27,7 +27,7 @@ def show(exc: SfoError) -> None:
     if isinstance(exc, BundleInvalid | FileInvalid):
         head = str(exc).splitlines()[0]
         st.error(head)
-        st.dataframe(problems_table(exc), hide_index=True, use_container_width=True)
+        st.dataframe(problems_table(exc), hide_index=True, width="stretch")
         if exc.total > len(exc.problems):
             st.caption(f"And {exc.total - len(exc.problems)} more of the same kinds.")
         return
@@ -38,7 +38,7 @@ def show(exc: SfoError) -> None:
         if exc.changes:
             st.dataframe(pd.DataFrame([{"What": k, "When you opened it": _short(a),
                                         "Now": _short(b)} for k, (a, b) in exc.changes.items()]),
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
         return
     st.error(str(exc))
 

@@ -35,7 +35,8 @@ def test_a_new_early_look_lists_everything_left_to_do(base_state: el.EarlyLookSt
     assert "EL02 (Planning) is still to be answered." in problems
     assert ("EL01 (Risk assessment): the proposed answer 'Met' has not been confirmed or "
             "changed.") in problems
-    assert problems[-1].startswith("No recommendation has been made (full sfo review;")
+    assert problems[-1].startswith("No recommendation has been made. Choose one or more: "
+                                   "Full SFO review;")
 
 
 def test_a_complete_early_look_can_be_signed_off(base_state: el.EarlyLookState) -> None:

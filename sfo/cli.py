@@ -686,7 +686,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _ui(args: argparse.Namespace) -> int:
     import importlib.util
-    import subprocess
 
     if args.demo:
         from sfo.services import demo
@@ -712,7 +711,10 @@ def _ui(args: argparse.Namespace) -> int:
           flush=True)
     if args.no_serve:
         return 0
-    return subprocess.call(command)
+    # Become the server (rather than start it as a child) so that stopping this process,
+    # by Ctrl+C or a signal, stops the server too.
+    os.execv(sys.executable, command)
+    return 0  # pragma: no cover - execv does not return
 
 
 def _program() -> str:

@@ -29,6 +29,17 @@ MENU: dict[str, list[tuple[PageSpec, tuple[str, ...]]]] = {
         (PageSpec("timeline.py", "Timeline", ":material/timeline:"), ("case.view",)),
         (PageSpec("early_look.py", "Early look", ":material/checklist:"),
          ("early_look.view",)),
+        (PageSpec("review.py", "SFO review", ":material/rate_review:"), ("review.view",)),
+    ],
+    "Quality": [
+        (PageSpec("dip_samples.py", "Dip samples", ":material/fact_check:"), ("dip.run",)),
+        (PageSpec("themes.py", "Themes", ":material/insights:"), ("themes.view",)),
+    ],
+    "Administration": [
+        (PageSpec("users.py", "Users", ":material/group:"), ("users.manage",)),
+        (PageSpec("audit_log.py", "Audit log", ":material/history:"), ("audit.view",)),
+        (PageSpec("settings.py", "Rules and settings", ":material/tune:"),
+         ("settings.view",)),
     ],
     "Account": [(PageSpec("account.py", "Your account", ":material/person:"), ())],
 }

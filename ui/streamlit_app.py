@@ -21,4 +21,9 @@ import streamlit as st  # noqa: E402
 from ui import navigation  # noqa: E402
 
 st.set_page_config(page_title="SFO toolkit", page_icon=":material/balance:", layout="wide")
+# A table's own "Download as CSV" writes cells as they are, so a note starting "=" would run
+# as a formula in a spreadsheet. Every page offers its own downloads, with formulas
+# neutralised; the built-in one is hidden.
+st.html("<style>[data-testid='stElementToolbar'] button[aria-label*='Download' i]"
+        "{display: none !important;}</style>")
 navigation.run()

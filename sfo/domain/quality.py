@@ -113,10 +113,11 @@ def _standards(state: rv.ReviewState) -> Iterator[QualityItem]:
 def _context(state: rv.ReviewState) -> Iterator[QualityItem]:
     if not rv.working_context_considered(state):
         yield QualityItem("context-not-considered", "block", "factors",
-                          "No contributory factor is recorded and there is no statement "
-                          "that the working context was considered.",
-                          "Record the factors found, or say how the working context was "
-                          "considered and why none was found.")
+                          "There is no statement of how the working context was considered "
+                          "(factors the toolkit proposed do not count on their own).",
+                          "Say what you looked at (workload, supervision, training, "
+                          "experience, vacancies, systems, partners), which factors you "
+                          "found and, if none, why.")
 
 
 # -- hindsight ----------------------------------------------------------------------------------

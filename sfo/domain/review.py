@@ -551,7 +551,7 @@ def remove_factor(state: ReviewState, factor_id: str) -> ReviewState:
 
 def consider_context(state: ReviewState, statement: str, *, by: str,
                      at: datetime | None = None) -> ReviewState:
-    """Confirm the working context was considered, saying how (needed when no factor is found)."""
+    """Confirm the working context was considered, saying how (always needed to finalise)."""
     _editable(state)
     if not statement.strip():
         raise ReviewInvalid("Say how the working context was considered (for example what "
@@ -569,9 +569,12 @@ def set_family_summary(state: ReviewState, text: str) -> ReviewState:
 # -- finalising -------------------------------------------------------------------------------
 
 def working_context_considered(state: ReviewState) -> bool:
-    """Whether the review names a factor or states how the working context was considered."""
-    return bool(state.factors) or (state.context_considered is not None
-                                   and bool(state.context_statement.strip()))
+    """Whether the reviewer has said, and signed, how the working context was considered.
+
+    Factors the toolkit proposed do not count on their own: someone has to have
+    weighed the working context, and the statement says how they did.
+    """
+    return state.context_considered is not None and bool(state.context_statement.strip())
 
 
 def completion_problems(state: ReviewState) -> list[str]:
@@ -581,9 +584,9 @@ def completion_problems(state: ReviewState) -> list[str]:
         out.append("There is no overall judgement: say whether all reasonable steps were "
                    "taken (yes, partly or no) and why.")
     if not working_context_considered(state):
-        out.append("The working context has not been considered: record the contributory "
-                   "factors, or say how the working context was considered and why none "
-                   "was found.")
+        out.append("The working context has not been considered: say how you considered it "
+                   "(what you looked at, which contributory factors you found and, if none, "
+                   "why).")
     return out
 
 

@@ -228,6 +228,13 @@ def update_user(username: str, *, actor: Actor | str, expected_version: int,
     access.require(actor, "users.manage")
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
         user = uow.users.by_username(username)
+        if isinstance(actor, Actor) and actor.username == user.username:
+            if active is False:
+                raise InputError("You cannot switch off your own account: ask another "
+                                 "administrator.")
+            if roles is not None and "admin" in user.roles and "admin" not in roles:
+                raise InputError("You cannot remove your own administrator role: ask another "
+                                 "administrator, so that someone can always manage accounts.")
         changes: dict[str, object] = {}
         if roles is not None:
             if not roles:

@@ -20,7 +20,7 @@ recorded, so an edited sample or a changed frame is refused, never used.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -106,6 +106,22 @@ def _read_frame(path: Path) -> tuple[Frame, tuple[str, ...]]:
     return Frame.from_dataframe(table.frame, source=Path(path).name), table.warnings
 
 
+def log_trouble(entries: Sequence[selection_log.LogEntry], head: str | None) -> str | None:
+    """What is wrong with a selection log, in words (None when it is whole and ends at ``head``).
+
+    Shared by the files of a draw and the draws kept in the store: a changed
+    entry breaks the hash chain; entries cut off the end are caught by the
+    draw record, which keeps the hash of the last entry (``head``).
+    """
+    broken = selection_log.verify(entries)
+    if broken:
+        return ("has been changed or damaged, so the history of this sample cannot be "
+                "trusted:\n  - " + "\n  - ".join(broken))
+    if head and (not entries or entries[-1].entry_hash != head):
+        return "does not end where the draw record says it should: entries have been removed"
+    return None
+
+
 def _read_log(path: Path, head: str | None = None) -> tuple[selection_log.LogEntry, ...]:
     """The log, refused if changed, damaged, or cut short of the recorded last entry."""
     if not path.exists():
@@ -114,15 +130,12 @@ def _read_log(path: Path, head: str | None = None) -> tuple[selection_log.LogEnt
                              "beside it says one was written. Restore it from a backup.")
         return ()
     entries = selection_log.from_jsonl(path.read_text("utf-8"), source=path.name)
-    broken = selection_log.verify(entries)
-    if broken:
-        raise InputError(f"The selection log {path} has been changed or damaged, so the "
-                         "history of this sample cannot be trusted:\n  - "
-                         + "\n  - ".join(broken)
-                         + "\nRestore it from a backup, or draw into a new file.")
-    if head and (not entries or entries[-1].entry_hash != head):
-        raise InputError(f"The selection log {path} does not end where the draw record says "
-                         "it should: entries have been removed. Restore it from a backup.")
+    trouble = log_trouble(entries, head)
+    if trouble and "\n" in trouble:
+        raise InputError(f"The selection log {path} {trouble}\nRestore it from a backup, or "
+                         "draw into a new file.")
+    if trouble:
+        raise InputError(f"The selection log {path} {trouble}. Restore it from a backup.")
     return entries
 
 
@@ -137,13 +150,17 @@ def _write_sample_files(files: DrawFiles, sample: selection.Sample) -> None:
     exports.write_frame(files.reserve, sample.reserve)
 
 
-def _record(frame_path: Path, frame: Frame, elig: eligibility.Eligibility,
-            rules: Sequence[str], sample: selection.Sample,
-            substitutions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def draw_record(frame: Mapping[str, Any], elig: eligibility.Eligibility,
+                rules: Sequence[str], sample: selection.Sample,
+                substitutions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The draw record: everything needed to repeat and check a draw, as JSON-ready data.
+
+    ``frame`` says where the frame is kept (a file's path, or the stored plan
+    that holds its rows) with its number of rows and fingerprint.
+    """
     return {
         "format": FORMAT_VERSION,
-        "frame": {"path": str(frame_path.resolve()), "rows": len(frame),
-                  "fingerprint": frame.fingerprint},
+        "frame": dict(frame),
         "eligible": {"rows": len(elig.eligible), "fingerprint": elig.eligible.fingerprint,
                      "reference_date": elig.reference_date.isoformat(),
                      "exclusions": list(rules),
@@ -158,8 +175,65 @@ def _record(frame_path: Path, frame: Frame, elig: eligibility.Eligibility,
     }
 
 
+def _record(frame_path: Path, frame: Frame, elig: eligibility.Eligibility,
+            rules: Sequence[str], sample: selection.Sample,
+            substitutions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return draw_record({"path": str(frame_path.resolve()), "rows": len(frame),
+                        "fingerprint": frame.fingerprint}, elig, rules, sample, substitutions)
+
+
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+def draw_sample(frame: Frame, *, n: int, strata: Sequence[str] = (),
+                allocation: str = "proportional", min_per_stratum: int = 0,
+                max_per_stratum: int | None = None, take_all_below: int | None = None,
+                rates: Mapping[str, float] | None = None, method: str = "random",
+                per_practitioner_limit: int | None = None, one_per_team: bool = False,
+                seed: int | None = None, exclude: Sequence[str] = (),
+                reference_date: date, actor: str = "",
+                at: datetime | None = None) -> tuple[eligibility.Eligibility, selection.Sample]:
+    """Apply the exclusions to a frame and draw from the eligible cases (nothing written)."""
+    rules = [eligibility.parse_rule(text) for text in exclude]
+    elig = eligibility.apply_exclusions(frame, rules, reference_date=reference_date)
+    sampler = selection.Sampler(
+        n, strata=tuple(strata), allocation=allocation, min_per_stratum=min_per_stratum,
+        max_per_stratum=max_per_stratum, take_all_below=take_all_below,
+        rates=dict(rates) if rates is not None else None, method=method,
+        per_practitioner_limit=per_practitioner_limit, one_per_team=one_per_team,
+        random_state=seed)
+    sample = sampler.draw(elig.eligible, drawn_by=actor, drawn_at=at or datetime.now(UTC))
+    return elig, sample
+
+
+def replay(frame: Frame, record: Mapping[str, Any]) -> tuple[
+        selection.Sample, eligibility.Eligibility]:
+    """A recorded draw made again from its frame: the same exclusions, parameters and seed,
+    then its substitutions in order. The caller checks the frame is the one recorded."""
+    texts = record["eligible"]["exclusions"]
+    rules = [eligibility.parse_rule(t) for t in texts]
+    ref = date.fromisoformat(record["eligible"]["reference_date"])
+    elig = eligibility.apply_exclusions(frame, rules, reference_date=ref)
+    params = dict(record["sampler"])
+    params["random_state"] = hashing.parse_seed(record["seed"])
+    params.pop("seed", None)
+    sampler = selection.Sampler(**params)
+    drawn_at = datetime.fromisoformat(record["drawn_at"]) if record["drawn_at"] else None
+    sample = sampler.draw(elig.eligible, drawn_by=record["drawn_by"], drawn_at=drawn_at)
+    for sub in record["substitutions"]:
+        sample = substitution.substitute(
+            sample, sub["crn"], sub["reason"], note=sub.get("note", ""),
+            actor=sub.get("actor", ""),
+            at=datetime.fromisoformat(sub["at"]) if sub.get("at") else None)
+    return sample, elig
+
+
+def substitution_entry(sample: selection.Sample, *, actor: str, at: datetime) -> dict[str, Any]:
+    """How the draw record keeps the last substitution made on ``sample``."""
+    done = sample.substitutions[-1]
+    return {"crn": done.crn, "reason": done.reason, "note": done.note, "actor": actor,
+            "at": at.isoformat(), "replaced_by": done.replaced_by}
 
 
 def draw(frame_path: Path, *, n: int, out: Path, strata: Sequence[str] = (),
@@ -178,16 +252,13 @@ def draw(frame_path: Path, *, n: int, out: Path, strata: Sequence[str] = (),
     head = _load_record(files).get("log_head") if files.record.exists() else None
     entries = _read_log(files.log, head)  # a damaged log is refused before anything is drawn
     frame, read_warnings = _read_frame(frame_path)
-    ref = reference_date or date.today()
-    rules = [eligibility.parse_rule(text) for text in exclude]
-    elig = eligibility.apply_exclusions(frame, rules, reference_date=ref)
     at = now or datetime.now(UTC)
-    sampler = selection.Sampler(
-        n, strata=tuple(strata), allocation=allocation, min_per_stratum=min_per_stratum,
+    elig, sample = draw_sample(
+        frame, n=n, strata=strata, allocation=allocation, min_per_stratum=min_per_stratum,
         max_per_stratum=max_per_stratum, take_all_below=take_all_below, rates=rates,
         method=method, per_practitioner_limit=per_practitioner_limit,
-        one_per_team=one_per_team, random_state=seed)
-    sample = sampler.draw(elig.eligible, drawn_by=actor, drawn_at=at)
+        one_per_team=one_per_team, seed=seed, exclude=exclude,
+        reference_date=reference_date or date.today(), actor=actor, at=at)
     entries = selection_log.append(entries, action="draw", actor=actor, at=at, sample=sample,
                                    detail={"frame": frame_path.name,
                                            "exclusions": list(exclude)})
@@ -228,21 +299,7 @@ def redraw(files: DrawFiles, *, frame_path: Path | None = None) -> tuple[
         raise InputError(f"The frame {path} has changed since the sample was drawn (its "
                          "fingerprint differs), so the sample cannot be checked against it. "
                          "Use the frame as it was at the draw.")
-    texts = record["eligible"]["exclusions"]
-    rules = [eligibility.parse_rule(t) for t in texts]
-    ref = date.fromisoformat(record["eligible"]["reference_date"])
-    elig = eligibility.apply_exclusions(frame, rules, reference_date=ref)
-    params = dict(record["sampler"])
-    params["random_state"] = hashing.parse_seed(record["seed"])
-    params.pop("seed", None)
-    sampler = selection.Sampler(**params)
-    drawn_at = datetime.fromisoformat(record["drawn_at"]) if record["drawn_at"] else None
-    sample = sampler.draw(elig.eligible, drawn_by=record["drawn_by"], drawn_at=drawn_at)
-    for sub in record["substitutions"]:
-        sample = substitution.substitute(
-            sample, sub["crn"], sub["reason"], note=sub.get("note", ""),
-            actor=sub.get("actor", ""),
-            at=datetime.fromisoformat(sub["at"]) if sub.get("at") else None)
+    sample, elig = replay(frame, record)
     recorded = tabular.read_text_table(files.sample).frame
     if sorted(recorded["crn"].astype(str)) != sorted(sample.selected["crn"].astype(str)):
         raise InputError(f"{files.sample} does not hold the cases its draw record gives: it "
@@ -260,10 +317,7 @@ def substitute(sample_path: Path, *, crn: str, reason: str, note: str = "", acto
     at = now or datetime.now(UTC)
     new = substitution.substitute(sample, crn, reason, note=note, actor=actor, at=at)
     done = new.substitutions[-1]
-    subs = [*record["substitutions"], {"crn": done.crn, "reason": done.reason,
-                                       "note": done.note, "actor": actor,
-                                       "at": at.isoformat(),
-                                       "replaced_by": done.replaced_by}]
+    subs = [*record["substitutions"], substitution_entry(new, actor=actor, at=at)]
     entries = selection_log.append(entries, action="substitute", actor=actor, at=at,
                                    sample=new, detail={"crn": crn, "reason": reason,
                                                        "replaced_by": done.replaced_by})
@@ -293,6 +347,19 @@ def second_review(sample_path: Path, *, size: int | None = None,
 
 
 # ---------------------------------------------------------------- evaluation
+def population_of(record: Mapping[str, Any]) -> dict[str, int]:
+    """The eligible cases of each stratum, as the draw record gives them."""
+    return {str(r["stratum"]): int(r["population"]) for r in record["allocation"]}
+
+
+def evaluate_tables(results: pd.DataFrame, sample: pd.DataFrame, population: Mapping[str, int],
+                    *, confidence: float = 0.95, interval: str = "exact",
+                    source: str = "results.csv") -> evaluation.Evaluation:
+    """Evaluate answers (crn, question_id, answer, reviewer) against the sample's strata."""
+    evaluator = evaluation.Evaluator(confidence=confidence, interval=interval)
+    return evaluator.evaluate(results, sample[["crn", "stratum"]], population, source=source)
+
+
 @dataclass(frozen=True)
 class EvaluationOutcome:
     """An evaluation with the sample and draw record it was made against."""
@@ -313,11 +380,10 @@ def evaluate(results_path: Path, *, sample_path: Path, confidence: float = 0.95,
     if "stratum" not in sample.columns or "crn" not in sample.columns:
         raise InputError(f"{files.sample} has no crn and stratum columns: is it a sample "
                          "written by `sfo dip draw`?")
-    population = {str(r["stratum"]): int(r["population"]) for r in record["allocation"]}
+    population = population_of(record)
     results = tabular.read_text_table(results_path)
-    evaluator = evaluation.Evaluator(confidence=confidence, interval=interval)
-    found = evaluator.evaluate(results.frame, sample[["crn", "stratum"]], population,
-                               source=Path(results_path).name)
+    found = evaluate_tables(results.frame, sample, population, confidence=confidence,
+                            interval=interval, source=Path(results_path).name)
     return EvaluationOutcome(found, sample, record, population,
                              tuple(results.warnings) + tuple(found.warnings))
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -464,33 +464,40 @@ def open_stored(review_id: int, *, actor: Actor | str, url: str | None = None) -
         audit.record(uow, actor=actor, action="view", object_type="review",
                      object_id=str(review_id), crn=obj.crn, summary="opened the review")
         uow.commit()
-    opened = _opened(obj)
-    if not access.can_see_restricted(actor):
-        s = opened.state
-        opened = replace(opened, state=replace(
-            s, context=ctx.shareable(s.context),
-            factors=tuple(f for f in s.factors if not f.restricted)))
-    return opened
+    return _visible(_opened(obj), actor)
 
 
 def list_stored(*, crn: str, actor: Actor | str, url: str | None = None) -> list[Opened]:
-    """Every review of one person, oldest first (the listing is audited)."""
+    """Every review of one person, oldest first (the listing is audited).
+
+    As with :func:`open_stored`, a role that may not see restricted entries gets
+    each review without them.
+    """
+    from sfo.services import audit
     from sfo.services import records as stored
 
     access.require(actor, "review.view")
-    from sfo.services import audit
-
     with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
         stored.check_case_access(actor, crn, uow)
         found = uow.reviews.list_for_crn(crn)
         audit.record(uow, actor=actor, action="view", object_type="review", object_id="*",
                      crn=crn, summary=f"listed {len(found)} review(s)")
         uow.commit()
-    return [_opened(o) for o in found]
+    return [_visible(_opened(o), actor) for o in found]
 
 
-def save_stored(review_id: int, state: rv.ReviewState, *, expected_version: int, actor: Actor | str,
-                url: str | None = None, note: str = "") -> Opened:
+def _visible(opened: Opened, actor: Actor | str) -> Opened:
+    """The review as the actor may see it: without restricted entries unless they may."""
+    if access.can_see_restricted(actor):
+        return opened
+    s = opened.state
+    return replace(opened, state=replace(
+        s, context=ctx.shareable(s.context),
+        factors=tuple(f for f in s.factors if not f.restricted)))
+
+
+def save_stored(review_id: int, state: rv.ReviewState, *, expected_version: int,
+                actor: Actor | str, url: str | None = None, note: str = "") -> Opened:
     """Save a changed draft; ConflictError if someone saved since ``expected_version``."""
     access.require(actor, "review.edit")
     from sfo.services import audit
@@ -705,3 +712,163 @@ def every_review(*, url: str | None = None, actor: Actor | str = "sfo"
     return [(int(r.id or 0), r.status, rv.ReviewState.from_dict(r.content),
              pdus.get(r.crn, "")) for r in rows
             if access.can_see_case(actor, pdus.get(r.crn, ""))]
+
+
+# -- for the app: noticing newer saves, conflicts in words, changing an action ------------------
+
+@dataclass(frozen=True)
+class Latest:
+    """Which lock version of a review is stored now, and who saved it when."""
+
+    version: int
+    status: str
+    updated_by: str
+    updated_at: datetime | None
+
+
+def latest_version(review_id: int, *, actor: Actor | str, url: str | None = None) -> Latest:
+    """The review's current lock version and who saved it when: to notice someone else's save."""
+    access.require(actor, "review.view")
+    from sfo.services import records as stored
+
+    with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
+        o = uow.reviews.get(review_id)
+        stored.check_case_access(actor, o.crn, uow)
+    return Latest(o.version, o.status, o.updated_by, o.updated_at)
+
+
+def change_action(state: rv.ReviewState, action_id: str, *, description: str | None = None,
+                  owner_role: str | None = None, due: date | None = None,
+                  links: tuple[str, ...] | list[str] | None = None) -> rv.ReviewState:
+    """An action of the plan changed in place (same id and status history), checked as a new one.
+
+    :func:`sfo.domain.review.add_action` holds the checks (a role, not a person;
+    links to this review's findings or factors); they are run on a copy.
+    """
+    from sfo.errors import ReviewInvalid
+
+    old = next((a for a in state.actions if a.action_id == action_id), None)
+    if old is None:
+        raise ReviewInvalid(f"There is no action {action_id}.")
+    probe = rv.add_action(
+        replace(state, actions=()), old.description if description is None else description,
+        owner_role=old.owner_role if owner_role is None else owner_role,
+        due=old.due if due is None else due,
+        links=old.links if links is None else tuple(links), by="check")
+    checked = probe.actions[0]
+    new = replace(old, description=checked.description, owner_role=checked.owner_role,
+                  due=checked.due, links=checked.links)
+    return replace(state, actions=tuple(new if a.action_id == action_id else a
+                                        for a in state.actions))
+
+
+def content_changes(start: dict[str, Any] | None, theirs: dict[str, Any] | None, *,
+                    restricted: bool = True) -> dict[str, tuple[str, str]]:
+    """What someone changed between two saved contents of a review, part by part, in words.
+
+    With ``restricted`` False, restricted factors and working-context entries
+    are left out (for someone who may not see them).
+    """
+    def parts(content: dict[str, Any] | None) -> dict[str, str]:
+        if not content:
+            return {}
+        s = rv.ReviewState.from_dict(content)
+        out: dict[str, str] = {}
+        if s.background:
+            out["Case background"] = s.background
+        if s.risk_profile:
+            out["Risk profile at the time"] = s.risk_profile
+        for e in s.episodes:
+            out[f"Episode {e.episode_id}"] = " / ".join(
+                t for t in (rv.EPISODE_KINDS[e.kind], e.expected, e.what_happened,
+                            "; ".join(e.known_then), e.why_it_made_sense, e.good_practice,
+                            "; ".join(e.knew)) if t)
+        for heading, title in rv.HEADINGS.items():
+            if s.analysis_of(heading):
+                out[f"Analysis: {title}"] = s.analysis_of(heading)
+        if s.judgement is not None:
+            out["Overall judgement"] = (f"{rv.JUDGEMENTS[s.judgement.all_reasonable_steps]}: "
+                                        f"{s.judgement.reasons}")
+        for f in s.factors:
+            if f.restricted and not restricted:
+                continue
+            out[f"Factor {f.factor_id} ({f.kind.title})"] = " / ".join(
+                t for t in (f.description, fc.KNOWN.get(f.known_at_the_time or "", ""),
+                            fc.EFFECTS[f.effect], fc.SCOPES.get(f.scope or "", ""),
+                            "; ".join(f"{n.text} ({n.grade})" for n in f.evidence)) if t)
+        for c in s.context:
+            if c.restricted and not restricted:
+                continue
+            out[f"Working context {c.entry_id}"] = c.text
+        if s.context_considered is not None:
+            out["How the working context was considered"] = s.context_statement
+        for x in s.learning:
+            out[f"Learning {x.learning_id} ({fc.LEVELS[x.level].lower()})"] = x.text
+        for a in s.actions:
+            out[f"Action {a.action_id}"] = (
+                f"{a.description} ({a.owner_role}, due {_day(a.due)}, "
+                f"{rv.ACTION_STATUSES[a.status].lower()}; {', '.join(a.links)})")
+        if s.family_summary:
+            out["Summary for the family"] = s.family_summary
+        if s.finalised is not None:
+            out["Finalised"] = f"version {s.version}, by {s.finalised.by}"
+        return out
+
+    before, after = parts(start), parts(theirs)
+    return {k: (before.get(k, "(nothing)"), after.get(k, "(removed)"))
+            for k in list(before) + [k for k in after if k not in before]
+            if before.get(k) != after.get(k)}
+
+
+def save_draft(review_id: int, state: rv.ReviewState, *, expected_version: int,
+               actor: Actor | str, url: str | None = None, note: str = "") -> Opened:
+    """:func:`save_stored`, with a conflict saying in words which parts the other person changed."""
+    from sfo.errors import ConflictError
+
+    try:
+        return save_stored(review_id, state, expected_version=expected_version, actor=actor,
+                           url=url, note=note)
+    except ConflictError as exc:
+        start, theirs = exc.changes.get("content", (None, None))
+        if not isinstance(start, dict) or not isinstance(theirs, dict):
+            raise
+        readable: dict[str, tuple[object, object]] = dict(content_changes(
+            start, theirs, restricted=access.can_see_restricted(actor)))
+        labels = {"status": "Status", "fingerprint": "Fingerprint",
+                  "finalised_at": "Finalised at"}
+        readable.update({labels.get(k, k): v for k, v in exc.changes.items()
+                         if k != "content"})
+        raise ConflictError(exc.what, by=exc.by, at=exc.at, changes=readable) from None
+
+
+def pdf_available() -> bool:
+    """Whether PDFs can be made here (LibreOffice is installed)."""
+    return pdf.available()
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One stored review as a list shows it: what exists, not what it says."""
+
+    id: int
+    status: str
+    lock_version: int             # each save
+    version: int                  # the review's own version (1, 2, ... after reopening)
+    updated_by: str
+    updated_at: datetime | None
+
+
+def listed(*, crn: str, actor: Actor | str, url: str | None = None) -> list[Listed]:
+    """The reviews of one person, oldest first, without their content (not a look at them).
+
+    For a page that redraws often: opening one (:func:`open_stored`) is the
+    audited look.
+    """
+    access.require(actor, "review.view")
+    from sfo.services import records as stored
+
+    with _engine(url) as engine, bootstrap.unit_of_work(engine) as uow:
+        stored.check_case_access(actor, crn, uow)
+        found = uow.reviews.list_for_crn(crn)
+    return [Listed(o.id or 0, o.status, o.version, int(o.content.get("version", 1)),
+                   o.updated_by, o.updated_at) for o in found]

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from sfo.store.tables import AuditEntry, AuditHead
 
@@ -222,3 +223,77 @@ class FakeAuditTrail:
     def count(self) -> int:
         """How many entries the log holds."""
         return len(self.entries)
+
+
+# -- reading the log for the app: filters in SQL, newest first, and a check in parts ------------
+
+def _where(*, crn: str | None, actors: Sequence[str], action: str | None,
+           since: datetime | None, until: datetime | None,
+           upto: int | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if upto is not None:
+        where.append(entries.c.seq <= upto)
+    if crn:
+        where.append(entries.c.crn == crn)
+    names = [a for a in actors if a]
+    if names:
+        where.append(sa.or_(*(entries.c.actor.icontains(a, autoescape=True) for a in names)))
+    if action:
+        where.append(entries.c.action == action)
+    if since is not None:
+        where.append(entries.c.at >= since)
+    if until is not None:
+        where.append(entries.c.at < until)
+    return where
+
+
+def search(conn: Connection, *, crn: str | None = None, actors: Sequence[str] = (),
+           action: str | None = None, since: datetime | None = None,
+           until: datetime | None = None, upto: int | None = None, limit: int = 50,
+           offset: int = 0) -> tuple[list[Entry], int]:
+    """One page of the entries matching every filter, newest first, and how many match.
+
+    ``actors``: any of these, each matching part of who acted (case-insensitive);
+    ``since`` is included and ``until`` is not (times with their zone); ``upto``
+    is the highest entry number to include, so that pages read one after another
+    do not shift as new entries are written.
+    """
+    where = _where(crn=crn, actors=actors, action=action, since=since, until=until,
+                   upto=upto)
+    total = int(conn.execute(sa.select(sa.func.count()).select_from(entries)
+                             .where(*where)).scalar_one())
+    q = (sa.select(entries).where(*where).order_by(entries.c.seq.desc())
+         .limit(max(limit, 0)).offset(max(offset, 0)))
+    found = [Entry(**{k: r[k] for k in Entry.__dataclass_fields__})
+             for r in conn.execute(q).mappings()]
+    return found, total
+
+
+def actions(conn: Connection) -> list[str]:
+    """Every kind of action the log holds, A to Z."""
+    rows = conn.execute(sa.select(entries.c.action).distinct().order_by(entries.c.action))
+    return [str(a) for (a,) in rows]
+
+
+def ends(conn: Connection) -> tuple[int, tuple[int, str] | None]:
+    """The highest entry number in the log (0 when empty) and the recorded latest entry
+    (number, hash; None when there is none), read in one statement so both are of one moment.
+    """
+    row = conn.execute(sa.select(
+        sa.select(sa.func.max(entries.c.seq)).scalar_subquery(),
+        sa.select(head.c.seq).where(head.c.id == 1).scalar_subquery(),
+        sa.select(head.c.entry_hash).where(head.c.id == 1).scalar_subquery())).one()
+    top = None if row[1] is None else (int(row[1]), str(row[2]))
+    return int(row[0] or 0), top
+
+
+def entries_after(conn: Connection, after: int, *, upto: int, limit: int) -> list[Entry]:
+    """Up to ``limit`` entries numbered above ``after`` and at most ``upto``, oldest first.
+
+    For checking a long log in parts, each part in a short transaction of its own,
+    so that a check never holds the database for long.
+    """
+    q = (sa.select(entries).where(entries.c.seq > after, entries.c.seq <= upto)
+         .order_by(entries.c.seq).limit(limit))
+    return [Entry(**{k: r[k] for k in Entry.__dataclass_fields__})
+            for r in conn.execute(q).mappings()]

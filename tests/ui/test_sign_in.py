@@ -72,11 +72,13 @@ def test_an_idle_session_is_signed_out_with_a_message(app):
 
 
 @pytest.mark.parametrize(("role", "expected"), [
-    ("manager", {"Cases", "Timeline", "Early look", "Your account"}),
-    ("reviewer", {"Cases", "Timeline", "Early look", "Your account"}),
-    ("hr", {"Cases", "Timeline", "Early look", "Your account"}),
-    ("quality", {"Cases", "Timeline", "Your account"}),
-    ("admin", {"Cases", "Your account"}),
+    ("manager", {"Cases", "Timeline", "Early look", "SFO review", "Dip samples", "Themes",
+                 "Your account"}),
+    ("reviewer", {"Cases", "Timeline", "Early look", "SFO review", "Themes", "Your account"}),
+    ("hr", {"Cases", "Timeline", "Early look", "SFO review", "Your account"}),
+    ("quality", {"Cases", "Timeline", "SFO review", "Dip samples", "Themes", "Your account"}),
+    ("admin", {"Cases", "Themes", "Users", "Audit log", "Rules and settings",
+               "Your account"}),
 ])
 def test_each_role_is_shown_only_the_pages_it_may_use(role, expected):
     from tests.ui.conftest import actor

@@ -6,9 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from sfo.domain import access
-from sfo.errors import SfoError
 from sfo.services import cases
-from ui.components import case_data, feedback, session
+from ui.components import case_data, feedback, jobs, session
+
+IMPORT_JOB = "sfo_job_import"
+IMPORT_STEPS = 22   # reading, then storing, each of the 11 files of the contract
 
 user = session.user()
 st.title("Cases")
@@ -17,8 +19,11 @@ if access.can(user, "case.view"):
     query = st.text_input("Search by CRN or name", key="sfo_cases_query",
                           placeholder="For example X320741, or part of a name",
                           help="A CRN is a letter and six digits. Leave empty to list cases.")
-    found = feedback.attempt(cases.search, query, actor=user) or []
-    if found:
+    searched = feedback.attempt(cases.search, query, actor=user)
+    found = searched or []
+    if searched is None:
+        pass  # the search was refused (for example the database is busy): the reason is shown
+    elif found:
         table = pd.DataFrame(found).rename(columns={"crn": "CRN", "name": "Name",
                                                     "pdu": "Probation delivery unit",
                                                     "team_code": "Team"})
@@ -91,26 +96,16 @@ if access.can(user, "case.import"):
     uploads = st.file_uploader("Bundle files", type=["zip", "csv", "toml"],
                                accept_multiple_files=True, key="sfo_cases_upload")
     if st.button("Check and import", disabled=not uploads, key="sfo_cases_import"):
-        bar = st.progress(0.0, text="Reading the bundle")
-        steps = {"n": 0}
-
-        def progress(label: str) -> None:
-            steps["n"] += 1
-            bar.progress(min(steps["n"] / 22, 1.0), text=label)
-
-        try:
-            report = cases.import_upload([(f.name, f.getvalue()) for f in uploads or []],
-                                         actor=user, progress=progress)
-        except SfoError as exc:
-            bar.empty()
-            feedback.show(exc)
+        files = [(f.name, f.getvalue()) for f in uploads or []]
+        jobs.start(IMPORT_JOB, "Importing the bundle",
+                   lambda progress: cases.import_upload(files, actor=user, progress=progress),
+                   total=IMPORT_STEPS)
+    finished, report = jobs.result(IMPORT_JOB)
+    if finished and report is not None:
+        if report.changed:
+            st.success(f"Imported into {report.database}.")
         else:
-            bar.progress(1.0, text="Done")
-            if report.changed:
-                st.success(f"Imported into {report.database}.")
-            else:
-                st.info("Nothing changed: this export was imported before.")
-            st.dataframe(pd.DataFrame(report.summary.rows()), hide_index=True,
-                         width="stretch")
-            for warning in report.warnings:
-                st.warning(warning)
+            st.info("Nothing changed: this export was imported before.")
+        st.dataframe(pd.DataFrame(report.summary.rows()), hide_index=True, width="stretch")
+        for warning in report.warnings:
+            st.warning(warning)

@@ -9,14 +9,13 @@ stored when it was signed off.
 from __future__ import annotations
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from sfo.domain import access
 from sfo.domain import early_look as el
 from sfo.errors import ConflictError, EarlyLookInvalid, SfoError
 from sfo.services import early_look
 from ui.components import early_look_session as els
-from ui.components import session
+from ui.components import preview, session
 
 DOCS = "sfo_el_docs"   # (early look id, version, {(audience, fmt): (bytes, description)})
 WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -90,7 +89,7 @@ def document(*, editable: bool) -> None:
     html, what = made[html_key]
     st.caption(f"Preview: {what}.")
     # The service's own HTML, shown in a sandboxed frame apart from the page.
-    components.html(html.decode("utf-8"), height=720, scrolling=True)
+    preview.document(html, height=720, alt="Preview of the Early Look document")
 
 
 def sign_off(state: el.EarlyLookState, *, editable: bool) -> None:

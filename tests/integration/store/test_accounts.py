@@ -118,3 +118,18 @@ def test_demo_accounts_get_a_new_password_each_time(engine, db_url):
     assert accounts.authenticate("quality", second["quality"], url=db_url).roles == ("quality",)
     with pytest.raises(SignInFailed):
         accounts.authenticate("quality", first["quality"], url=db_url)
+
+
+def test_an_administrator_cannot_lock_themselves_out(engine, db_url):
+    me = accounts.create_user("boss", display_name="The Admin", roles=["admin"],
+                              password=PASSWORD, actor="setup", url=db_url)
+    with pytest.raises(InputError, match="own account"):
+        accounts.update_user("boss", actor=ADMIN, expected_version=me.version, active=False,
+                             url=db_url)
+    with pytest.raises(InputError, match="own administrator role"):
+        accounts.update_user("boss", actor=ADMIN, expected_version=me.version,
+                             roles=["manager"], url=db_url)
+    other = Actor("other", "Other Admin", ("admin",))
+    changed = accounts.update_user("boss", actor=other, expected_version=me.version,
+                                   roles=["admin", "manager"], url=db_url)
+    assert changed.roles == ("admin", "manager")

@@ -11,7 +11,7 @@ from sfo.domain import early_look as el
 from sfo.domain import review as rv
 from sfo.domain.access import Actor
 from sfo.errors import PermissionDenied
-from sfo.services import early_look, records, reviews
+from sfo.services import early_look, records, reviews, themes
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "fixtures" / "scenarios"
 DA = SCENARIOS / "da_curfew_inexperienced_pso"
@@ -87,3 +87,44 @@ def test_a_manager_early_look_keeps_the_personal_entry_for_those_allowed(stored)
     hr = Actor("h", "HR H", ("hr",))
     assert any(e.text == PERSONAL
                for e in early_look.open_stored(opened.id, actor=hr, url=stored).state.context)
+
+
+def test_the_quality_team_listing_a_persons_reviews_gets_no_restricted_entry(stored):
+    opened = reviews.start_stored(crn=CRN, actor=REVIEWER, url=stored, today=TODAY)
+    state = rv.add_factor(opened.state, "personal_circumstances", PERSONAL)
+    reviews.save_stored(opened.id, state, expected_version=1, actor=REVIEWER, url=stored)
+    assert PERSONAL in str([o.state.to_dict() for o in
+                            reviews.list_stored(crn=CRN, actor=REVIEWER, url=stored)])
+    listed = reviews.list_stored(crn=CRN, actor=QUALITY, url=stored)
+    assert PERSONAL not in str([o.state.to_dict() for o in listed])
+
+
+def test_the_quality_team_cannot_preview_the_restricted_review(stored):
+    opened = reviews.start_stored(crn=CRN, actor=REVIEWER, url=stored, today=TODAY)
+    with pytest.raises(PermissionDenied, match="shared copy"):
+        reviews.draft_view(opened.id, audience="restricted", actor=QUALITY, url=stored)
+    shared = reviews.draft_view(opened.id, audience="shared", actor=QUALITY, url=stored)
+    assert shared["audience"] == "shared"
+
+
+def test_themes_count_only_the_reviews_of_the_units_an_account_covers(stored):
+    reviews.start_stored(crn=CRN, actor=REVIEWER, url=stored, today=TODAY)
+    everyone = themes.across_reviews(url=stored, actor=QUALITY)
+    cardiff = themes.across_reviews(url=stored, actor=Actor("c", "C", ("manager",),
+                                                            ("Cardiff and Vale",)))
+    elsewhere = themes.across_reviews(url=stored, actor=ELSEWHERE)
+    assert (everyone.reviews, cardiff.reviews, elsewhere.reviews) == (1, 1, 0)
+    assert [u for *_, u in reviews.every_review(url=stored, actor=ELSEWHERE)] == []
+    with pytest.raises(PermissionDenied):
+        themes.across_reviews(url=stored, actor=Actor("h", "HR H", ("hr",)))
+
+
+def test_only_an_administrator_reads_the_audit_log_or_the_settings(stored):
+    from sfo.services import admin
+
+    for who in (MANAGER, REVIEWER, QUALITY, ELSEWHERE):
+        with pytest.raises(PermissionDenied):
+            admin.audit_log(actor=who, url=stored)
+        with pytest.raises(PermissionDenied):
+            admin.settings_overview(actor=who)
+    assert admin.audit_log(actor=ADMIN, url=stored).total >= 1

@@ -129,4 +129,8 @@ def test_a_complete_fair_review_has_only_factor_prompts_left(da_case: CaseFindin
     for f in state.factors:
         state = rv.update_factor(state, f.factor_id, known_at_the_time="yes",
                                  scope="systemic")
+    # The toolkit's proposed factors are not enough: the reviewer says how they weighed them.
+    assert [i.code for i in q.check(state)] == ["context-not-considered"]
+    state = rv.consider_context(state, "Read the workload and supervision records.",
+                                by=REVIEWER, at=AT)
     assert q.check(state) == ()

@@ -8,9 +8,7 @@ changed (``feedback.show``), so nothing of theirs is overwritten.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -20,7 +18,7 @@ from sfo import config
 from sfo.errors import ConflictError, SfoError
 from sfo.services import dip_store
 from sfo.services.dip_store import DrawView, PlanView
-from ui.components import early_look_session, feedback, session
+from ui.components import editing, session, wording
 
 PLAN_ID = "sfo_dip_plan_id"   # the dip sample chosen
 OPEN = "sfo_dip_open"         # its PlanView as last loaded
@@ -32,9 +30,7 @@ FRAME = "sfo_dip_frame"       # (plan id, fingerprint, Frame): the frame rebuilt
 TOP = "top"
 
 # Times, dates and typed text are shown as on the early look.
-clock = early_look_session.clock
-moment = early_look_session.moment
-md = early_look_session.md
+clock, moment, md = wording.clock, wording.moment, wording.md
 
 
 def choose(plan_id: int | None) -> None:
@@ -111,8 +107,7 @@ def me() -> str:
 
 def key(name: str, *source: Any) -> str:
     """A widget key for the open dip sample, new whenever ``source`` (what it shows) changes."""
-    digest = hashlib.sha1(repr(source).encode("utf-8")).hexdigest()[:10] if source else ""
-    return f"sfo_dip_{chosen() or 0}_{name}" + (f"_{digest}" if digest else "")
+    return editing.widget_key("sfo_dip_", chosen(), name, *source)
 
 
 def remembered(widget_key: str, default: Any) -> str:
@@ -173,11 +168,7 @@ def step(where: str, work: Callable[[], Any], message: str) -> Any:
     return result
 
 
-def _when(text: str) -> str:
-    try:
-        return moment(datetime.fromisoformat(text))
-    except ValueError:
-        return text
+_when = wording.moment_from_iso
 
 
 def fail(where: str, exc: BaseException) -> None:
@@ -190,12 +181,7 @@ def problem(where: str) -> None:
     found = st.session_state.get(FLASH)
     if not found or found[0] != where:
         return
-    exc = found[1]
-    if isinstance(exc, SfoError):
-        feedback.show(exc)
-    else:
-        st.error(f"Something went wrong that should not have ({type(exc).__name__}). Nothing "
-                 "was saved. Please report it with what you were doing.")
+    editing.show_failure(found[1])
 
 
 def status_line() -> None:

@@ -14,11 +14,8 @@ keyed by what it edits (:func:`key`), so it is drawn afresh when that changes.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
@@ -28,7 +25,7 @@ from sfo.domain import early_look as el
 from sfo.errors import ConflictError, SfoError
 from sfo.services import early_look
 from sfo.services.early_look import Opened
-from ui.components import feedback, session
+from ui.components import editing, session, wording
 
 OPEN = "sfo_el_open"        # the Opened early look this session shows
 FLASH = "sfo_el_flash"      # (where, error) of the last change that was not saved
@@ -38,49 +35,12 @@ NOTICE = "sfo_el_notice"    # someone else's newer version was loaded
 HOLD = "sfo_el_hold"        # a conflict in this run: no more changes until the page is drawn
 TOP = "top"                 # FLASH place: the top of the page
 
-try:
-    LOCAL = ZoneInfo("Europe/London")   # the toolkit is for England and Wales
-except ZoneInfoNotFoundError:  # pragma: no cover - a system without time zone data
-    LOCAL = ZoneInfo("UTC")
-
 Change = Callable[[el.EarlyLookState], el.EarlyLookState]
 
 
-# -- time in words -------------------------------------------------------------------------------
-
-def clock(when: datetime | None = None) -> str:
-    """A time as people in England and Wales read it: 14:05."""
-    moment = when or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)   # the store keeps UTC
-    return f"{moment.astimezone(LOCAL):%H:%M}"
-
-
-def day(d: date | datetime) -> str:
-    """A date in words: 5 April 2024 (a time in UTC is shown on its day in England)."""
-    if isinstance(d, datetime):
-        d = (d if d.tzinfo else d.replace(tzinfo=UTC)).astimezone(LOCAL)
-    return f"{d.day} {d:%B %Y}"
-
-
-def moment(when: datetime | None) -> str:
-    """A time and date: 14:05 on 5 April 2024."""
-    return "an unknown time" if when is None else f"{clock(when)} on {day(when)}"
-
-
-_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-!|$~<>:"})
-
-
-def md(text: object) -> str:
-    """Typed or recorded text made safe to put in markdown: shown as written, never as markup."""
-    return str(text).translate(_MARKDOWN).replace("\n", "  \n")
-
-
-def _from_iso(text: str) -> str:
-    try:
-        return moment(datetime.fromisoformat(text))
-    except ValueError:
-        return text
+# Times, dates and escaping, shared with the other pages.
+clock, day, moment, md = wording.clock, wording.day, wording.moment, wording.md
+_from_iso = wording.moment_from_iso
 
 
 # -- the early look held by the session ------------------------------------------------------------
@@ -141,15 +101,10 @@ def catch_up() -> None:
 def key(name: str, *source: Any) -> str:
     """A widget key for the open early look, new whenever ``source`` (what it shows) changes."""
     found = current()
-    digest = hashlib.sha1(repr(source).encode("utf-8")).hexdigest()[:10] if source else ""
-    return f"sfo_el_{found.id if found else 0}_{name}" + (f"_{digest}" if digest else "")
+    return editing.widget_key("sfo_el_", found.id if found else None, name, *source)
 
 
-def controlled(widget_key: str, value: Any) -> str:
-    """Make a saved-on-change widget show the stored value (call before drawing it)."""
-    if widget_key not in st.session_state or st.session_state[widget_key] != value:
-        st.session_state[widget_key] = value
-    return widget_key
+controlled = editing.controlled
 
 
 # -- saving ---------------------------------------------------------------------------------------
@@ -215,12 +170,7 @@ def problem(where: str) -> None:
     found = st.session_state.get(FLASH)
     if not found or found[0] != where:
         return
-    exc = found[1]
-    if isinstance(exc, SfoError):
-        feedback.show(exc)
-    else:
-        st.error(f"Something went wrong that should not have ({type(exc).__name__}). Nothing "
-                 "was saved. Please report it with what you were doing.")
+    editing.show_failure(found[1])
 
 
 def status_line() -> None:

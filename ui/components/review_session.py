@@ -16,9 +16,7 @@ drawn afresh when that changes.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -29,8 +27,7 @@ from sfo.domain import review as rv
 from sfo.errors import ConflictError, SfoError
 from sfo.services import reviews
 from sfo.services.reviews import Opened
-from ui.components import early_look_session as els
-from ui.components import feedback, session
+from ui.components import editing, session, wording
 
 OPEN = "sfo_rv_open"        # the Opened review this session shows
 FLASH = "sfo_rv_flash"      # (where, error, what the person wrote) of a change not saved
@@ -61,8 +58,8 @@ SECTIONS: dict[str, str] = {
     DOCUMENT: "Document, finalising and versions",
 }
 
-# Shared wording helpers: the same times, dates and escaping as the early look.
-clock, day, moment, md = els.clock, els.day, els.moment, els.md
+# Times, dates and escaping, shared with the other pages.
+clock, day, moment, md = wording.clock, wording.day, wording.moment, wording.md
 
 
 def current() -> Opened | None:
@@ -126,15 +123,10 @@ def catch_up() -> None:
 def key(name: str, *source: Any) -> str:
     """A widget key for the open review, new whenever ``source`` (what it shows) changes."""
     found = current()
-    digest = hashlib.sha1(repr(source).encode("utf-8")).hexdigest()[:10] if source else ""
-    return f"sfo_rv_{found.id if found else 0}_{name}" + (f"_{digest}" if digest else "")
+    return editing.widget_key("sfo_rv_", found.id if found else None, name, *source)
 
 
-def controlled(widget_key: str, value: Any) -> str:
-    """Make a saved-on-change widget show the stored value (call before drawing it)."""
-    if widget_key not in st.session_state or st.session_state[widget_key] != value:
-        st.session_state[widget_key] = value
-    return widget_key
+controlled = editing.controlled
 
 
 # -- saving ---------------------------------------------------------------------------------------
@@ -182,11 +174,7 @@ def done(saved: Opened, message: str = "") -> None:
     st.session_state.pop(NOTICE, None)
 
 
-def _from_iso(text: str) -> str:
-    try:
-        return moment(datetime.fromisoformat(text))
-    except ValueError:
-        return text
+_from_iso = wording.moment_from_iso
 
 
 def refused(exc: ConflictError, mine: str = "") -> None:
@@ -212,11 +200,7 @@ def problem(where: str) -> None:
     if not found or found[0] != where:
         return
     exc, mine = found[1], found[2]
-    if isinstance(exc, SfoError):
-        feedback.show(exc)
-    else:
-        st.error(f"Something went wrong that should not have ({type(exc).__name__}). Nothing "
-                 "was saved. Please report it with what you were doing.")
+    editing.show_failure(exc)
     if mine.strip():
         st.markdown("What you wrote, not saved (copy it to use again):")
         st.code(mine, language=None, wrap_lines=True)

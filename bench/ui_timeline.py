@@ -42,9 +42,10 @@ import numpy as np
 import pandas as pd
 
 # AppTest outside a running app logs "missing ScriptRunContext" for each element it builds:
-# harmless here, and it would bury the figures.
-logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
-    logging.ERROR)
+# harmless here, and it would bury the figures. Streamlit resets its loggers' levels
+# whenever it reads its configuration, so drop the message with a filter instead.
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
+    lambda record: "missing ScriptRunContext" not in record.getMessage())
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page

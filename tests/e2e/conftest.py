@@ -22,6 +22,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +157,37 @@ def settle(pg: Any) -> None:
     pg.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     pg.wait_for_timeout(200)
+
+
+def type_date(pg: Any, label: str, day: date) -> None:
+    """Type a date into a date field as a person would, and check every part was taken.
+
+    Each part (day, month, year) is its own spin button; typed digits move on to the next
+    part. Under load a keystroke can land before the field is ready, so the parts are
+    read back. Typing opens the calendar over what lies below the field; Escape closes it
+    and keeps the date, which the app takes when the form is sent or the field is left.
+    """
+    parts = {"day": day.day, "month": day.month, "year": day.year}
+    pg.get_by_role("spinbutton", name=f"day, {label}").click()
+    pg.keyboard.type(day.strftime("%d%m%Y"), delay=40)
+    for part, value in parts.items():
+        box = pg.get_by_role("spinbutton", name=f"{part}, {label}")
+        pg.wait_for_function("([e, v]) => e.getAttribute('aria-valuenow') === v",
+                             arg=[box.element_handle(), str(value)], timeout=10_000)
+    pg.keyboard.press("Escape")
+    pg.locator("#stFloatingOverlayPortal button").first.wait_for(state="detached",
+                                                                 timeout=10_000)
+
+
+def after_submit(pg: Any, done: Any) -> None:
+    """Wait for ``done`` (a locator) after a form was sent; fail with the app's message if
+    it showed an error instead."""
+    settle(pg)
+    errors = pg.locator("[data-testid=stAlertContentError]")
+    for _ in range(150):   # about 30 s
+        if done.count():
+            return
+        if errors.count():
+            raise AssertionError("the app refused it: " + errors.first.inner_text())
+        pg.wait_for_timeout(200)
+    done.first.wait_for(timeout=1_000)   # fails with Playwright's own message

@@ -7,6 +7,7 @@ import csv
 import io
 import random
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import openpyxl
 
 from fixtures.dip import make_results, write_results
 from sfo.documents import rendering
-from tests.e2e.conftest import settle, sign_in
+from tests.e2e.conftest import settle, sign_in, type_date
 
 NAME = "North and South, supervision, June 2024"
 
@@ -88,9 +89,7 @@ def test_a_quality_lead_draws_a_stratified_sample_enters_results_and_downloads_t
 
     # 2. Eligibility: as at 30 June 2024, exclude cases started in the 8 weeks before.
     tab(page, "2. Eligibility")
-    page.get_by_role("spinbutton", name="day, As at (the date 'within' rules count back from)"
-                     ).click()
-    page.keyboard.type("30062024")
+    type_date(page, "As at (the date 'within' rules count back from)", date(2024, 6, 30))
     page.get_by_role("heading", name=NAME).click()   # the date is taken when the field is left
     settle(page)
     page.get_by_text("As-at date set to 30 June 2024").wait_for()

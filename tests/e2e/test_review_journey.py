@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 from pathlib import Path
 
 import docx
 
 from sfo.documents import rendering
-from tests.e2e.conftest import SCENARIOS, settle, sign_in
+from tests.e2e.conftest import SCENARIOS, after_submit, settle, sign_in, type_date
 
 CRN = "W582036"   # the domestic-abuse scenario: several gaps, an inexperienced PSO
 STAFF = SCENARIOS / "da_curfew_inexperienced_pso" / "staff.csv"
@@ -108,16 +109,13 @@ def test_a_reviewer_writes_finalises_and_downloads_an_sfo_review(page, shot, bro
         "services checks made within 10 working days, checked at supervision.")
     page.get_by_role("textbox", name="Owner (a role)").fill("Head of the probation delivery "
                                                             "unit")
-    page.get_by_role("spinbutton", name="day, Due").click()
-    page.keyboard.type("20122024")      # day, month and year: each part moves to the next
-    page.keyboard.press("Tab")          # a date is taken when the field is left
+    type_date(page, "Due", date(2024, 12, 20))
     links = page.get_by_role("combobox", name="Answers (findings or factors)")
     links.press_sequentially("DA-CHECKS")
     page.get_by_role("option").filter(has_text="DA-CHECKS").first.click()
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Add the action").click()
-    settle(page)
-    page.locator("[data-testid=stDataFrame]").first.wait_for()
+    after_submit(page, page.locator("[data-testid=stDataFrame]"))
     shot(page, "action-added")
 
     _tab(page, "Family summary")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import dipsample, region, review_docs, store, ui_timeline
+from bench import audit_log, dipsample, region, review_docs, store, ui_timeline
 
 
 def main() -> int:
@@ -13,11 +13,13 @@ def main() -> int:
                         help="people in the base region (doubled for the growth figure)")
     parser.add_argument("--cases", type=int, default=1_000_000,
                         help="cases in the synthetic caseload of the dip-sample draw")
-    parser.add_argument("--only", choices=("region", "dipsample", "store", "review", "timeline"),
+    parser.add_argument("--only", choices=("region", "dipsample", "store", "review", "timeline",
+                                           "audit"),
                         help="run one benchmark (default: all)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes (2,000 people, 100,000 cases) to check the "
-                             "benchmarks run; 200 and 1,000 chronology rows for the review")
+                             "benchmarks run; 200 and 1,000 chronology rows for the review; "
+                             "100,000 audit entries")
     args = parser.parse_args()
     if args.only in (None, "region"):
         region.report(2_000 if args.quick else args.people)
@@ -32,6 +34,8 @@ def main() -> int:
             review_docs.report()
     if args.only in (None, "timeline"):
         ui_timeline.report()
+    if args.only in (None, "audit"):
+        audit_log.report(100_000 if args.quick else 1_000_000)
     return 0
 
 

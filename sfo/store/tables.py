@@ -304,9 +304,9 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     seq: int = Field(primary_key=True)           # 1, 2, 3, ... with no gaps
-    at: datetime
+    at: datetime = Field(index=True)             # the audit log browser filters by day
     actor: str
-    action: str                                  # view, import, create, update, finalise, ...
+    action: str = Field(index=True)              # view, import, create, update, finalise, ...
     object_type: str
     object_id: str
     crn: str | None = Field(default=None, index=True)

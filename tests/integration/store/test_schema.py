@@ -122,3 +122,10 @@ def test_the_migrations_are_inside_the_package_and_need_no_alembic_ini():
     assert (schema.MIGRATIONS / "script.py.mako").is_file()
     assert "import sqlmodel" in (schema.MIGRATIONS / "script.py.mako").read_text("utf-8")
     assert schema.head() in schema.known()
+
+
+def test_the_audit_log_is_indexed_for_each_filter_of_its_browser_that_an_index_can_serve(engine):
+    indexed = {tuple(ix["column_names"]) for ix in sa.inspect(engine).get_indexes("audit_log")}
+    # by case, by day, by action (and the list of actions); by user is a search for part
+    # of a name, which no index serves.
+    assert {("crn",), ("at",), ("action",)} <= indexed

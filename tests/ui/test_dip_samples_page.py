@@ -286,3 +286,57 @@ def test_a_plan_drafted_by_an_early_look_is_offered_to_start_from(page, own_db):
     draft = widget(at.selectbox, "Plan drafted by an early look")
     assert "the recommendation of early look 4 on W582036" in draft.options[0]
     assert button(at, "Build the frame and open the plan")
+
+
+def test_neyman_allocation_takes_each_strata_expected_rate_from_its_table_and_keeps_it(page):
+    plan = planned(exclude=())
+    plan = dip_store.set_design(plan.id, n=40, strata=["pdu"], expected_version=plan.version,
+                                actor=QUALITY)
+    at = page(plan.id, "4. Strata and draw")
+    widget(at.radio, "How to share the sample between strata").set_value("neyman").run()
+    rates = next(d for d in at.data_editor if "_design_rates_" in d.key)
+    assert rates.value.index.tolist() == ["pdu=North", "pdu=South"]
+    # Nothing is assumed: with no rates given, the page says which strata need one.
+    assert any("needs an expected rate" in str(w.value) for w in at.warning)
+    at.session_state[rates.key] = {"edited_rows": {0: {"Expected to fail (%)": 50},
+                                                   1: {"Expected to fail (%)": 10}},
+                                   "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    sizes = rates.value["Eligible cases"].to_dict()
+    # Neyman by hand: n_h proportional to N_h * sqrt(p_h (1 - p_h)), rounded by largest
+    # remainder to a total of 40.
+    weight = {"pdu=North": sizes["pdu=North"] * (0.5 * 0.5) ** 0.5,
+              "pdu=South": sizes["pdu=South"] * (0.1 * 0.9) ** 0.5}
+    exact = {k: 40 * w / sum(weight.values()) for k, w in weight.items()}
+    floor = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: exact[k] - floor[k], reverse=True)[:40 - sum(
+            floor.values())]:
+        floor[k] += 1
+    table = next(d.value for d in at.dataframe if "Share of sample" in d.value.columns)
+    assert dict(zip(table["Stratum"], table["Sampled"], strict=True)) == floor
+    assert floor["pdu=North"] > 40 * sizes["pdu=North"] / sum(sizes.values())  # more than
+    # proportional where results vary more
+    button(at, "Save the strata and allocation").click().run()
+    stored = dip_store.open_plan(plan.id, actor=QUALITY).design
+    assert stored["allocation"] == "neyman"
+    assert stored["rates"] == {"pdu=North": 0.5, "pdu=South": 0.1}
+    button(at, "Draw the sample").click().run()
+    assert not at.exception and not at.error
+    assert "Expected to fail, by stratum: pdu=North 50%; pdu=South 10%." in said(at)
+
+
+def test_a_stratum_left_without_cases_is_pointed_out_in_the_words_of_the_page(page):
+    plan = planned(exclude=())
+    plan = dip_store.set_design(plan.id, n=40, strata=["pdu"], allocation="neyman",
+                                rates={"pdu=North": 0.5, "pdu=South": 0.0},
+                                expected_version=plan.version, actor=QUALITY)
+    at = page(plan.id, "4. Strata and draw")
+    table = next(d.value for d in at.dataframe if "Share of sample" in d.value.columns)
+    # Expected never to fail, so no variance: Neyman gives it nothing.
+    assert dict(zip(table["Stratum"], table["Sampled"], strict=True)) == {
+        "pdu=North": 40, "pdu=South": 0}
+    (warning,) = [str(w.value) for w in at.warning]
+    assert "'pdu=South'" in warning and "gets no case" in warning
+    assert '"At least this many cases from each stratum"' in warning
+    assert "min_per_stratum" not in warning and "take_all_below" not in warning

@@ -23,7 +23,28 @@ METHODS = {"discovery": "Discovery: is the problem there at all?",
            "estimate": "Estimation: how common is the problem?"}
 CONFIDENCE = {0.9: "90%", 0.95: "95%", 0.99: "99%"}
 SHARING = {"proportional": "In proportion to each stratum's size",
-           "equal": "The same number from each stratum"}
+           "equal": "The same number from each stratum",
+           "neyman": "More where results are expected to vary most (Neyman)"}
+RATE = "Expected to fail (%)"
+MIN_LABEL = "At least this many cases from each stratum"
+TAKE_ALL_LABEL = "Take every case of a stratum this small or smaller (0: none)"
+# The allocation's warnings name its options as the command line does; on this page they
+# are the fields above.
+PAGE_WORDS = (("set min_per_stratum or take_all_below",
+               f"give \"{MIN_LABEL}\" or \"{TAKE_ALL_LABEL}\""),
+              ("min_per_stratum", f"\"{MIN_LABEL}\""),
+              ("take_all_below", f"\"{TAKE_ALL_LABEL}\""))
+
+
+def _warnings(warnings: Any) -> str:
+    """The allocation's warnings as a list, in this page's words."""
+    out = []
+    for w in warnings:
+        text = str(w)
+        for option, field in PAGE_WORDS:
+            text = text.replace(option, field)
+        out.append(f"- {ds.md(text)}")
+    return "\n".join(out)
 SHARED = {"proportional": "shared in proportion to each stratum's size",
           "equal": "the same number from each stratum", "neyman": "shared by Neyman allocation"}
 
@@ -139,10 +160,26 @@ def allocation_table(table: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def _rates_from(keys: Mapping[str, str]) -> dict[str, float] | None:
+    """The expected rate of each stratum (0 to 1) from the rates table and its edits; a
+    stratum left empty is left out, so that the allocation names it."""
+    base: list[tuple[str, float | None]] = st.session_state.get(keys["rates_base"]) or []
+    edits = (st.session_state.get(keys.get("rates_table", "")) or {}).get("edited_rows") or {}
+    percent = {label: value for label, value in base}
+    for row, change in edits.items():
+        if RATE in change and 0 <= int(row) < len(base):
+            percent[base[int(row)][0]] = change[RATE]
+    rates = {label: float(value) / 100 for label, value in percent.items()
+             if value is not None and not pd.isna(value)}
+    return rates or None
+
+
 def _design_from(keys: Mapping[str, str], plan: PlanView) -> dict[str, Any]:
     get = st.session_state.get
+    allocation = str(get(keys["allocation"]) or "proportional")
     return {"n": int(get(keys["n"]) or 0), "strata": list(get(keys["strata"]) or []),
-            "allocation": str(get(keys["allocation"]) or "proportional"),
+            "allocation": allocation,
+            "rates": _rates_from(keys) if allocation == "neyman" else None,
             "min_per_stratum": int(get(keys["min"]) or 0),
             "take_all_below": int(get(keys["take_all"]) or 0) or None,
             "per_practitioner_limit": int(get(keys["limit"]) or 0) or None
@@ -193,7 +230,7 @@ def strata(plan: PlanView, elig: eligibility.Eligibility, drawn: DrawView | None
     d = plan.design
     columns = [c for c in plan.columns if c != "crn"]
     keys = {k: ds.key(f"design_{k}", plan.version) for k in
-            ("strata", "allocation", "n", "min", "take_all", "limit", "team")}
+            ("strata", "allocation", "n", "min", "take_all", "limit", "team", "rates_base")}
     st.markdown("**Strata** split the eligible cases into groups (for example by PDU or "
                 "tier), and each group gets its share of the sample, so that no group is "
                 "missed by chance.")
@@ -216,10 +253,9 @@ def strata(plan: PlanView, elig: eligibility.Eligibility, drawn: DrawView | None
                    value=min(suggested, max(1, len(elig.eligible))), step=1, key=keys["n"],
                    help="Worked out in step 3; change it here if you need to.")
     c, e = st.columns(2)
-    c.number_input("At least this many cases from each stratum", min_value=0,
+    c.number_input(MIN_LABEL, min_value=0,
                    value=int(d.get("min_per_stratum") or 0), step=1, key=keys["min"])
-    e.number_input("Take every case of a stratum this small or smaller (0: none)",
-                   min_value=0, value=int(d.get("take_all_below") or 0), step=1,
+    e.number_input(TAKE_ALL_LABEL, min_value=0, value=int(d.get("take_all_below") or 0), step=1,
                    key=keys["take_all"])
     f, g = st.columns(2)
     if "staff_code" in plan.columns:
@@ -229,6 +265,8 @@ def strata(plan: PlanView, elig: eligibility.Eligibility, drawn: DrawView | None
     if "team_code" in plan.columns:
         g.checkbox("At least one case from every team", value=bool(d.get("one_per_team")),
                    key=keys["team"])
+    if st.session_state.get(keys["allocation"]) == "neyman":
+        _rates_table(plan, elig, keys)
     design = _design_from(keys, plan)
     trial = replace(plan, content={**plan.content, "design": design})
     try:
@@ -242,7 +280,7 @@ def strata(plan: PlanView, elig: eligibility.Eligibility, drawn: DrawView | None
         st.dataframe(allocation_table(shared.as_table()), hide_index=True, width="stretch",
                      key="sfo_dip_allocation")
         if shared.warnings:
-            st.warning("\n".join(f"- {ds.md(w)}" for w in shared.warnings))
+            st.warning(_warnings(shared.warnings))
     if _changed(design, plan):
         st.caption("These choices are not saved yet: they are saved when you save them or "
                    "draw the sample.")
@@ -266,6 +304,40 @@ def strata(plan: PlanView, elig: eligibility.Eligibility, drawn: DrawView | None
     ds.problem("draw")
 
 
+def _rates_table(plan: PlanView, elig: eligibility.Eligibility,
+                 keys: dict[str, str]) -> None:
+    """The expected failure rate of each stratum, which Neyman allocation shares by."""
+    chosen = list(st.session_state.get(keys["strata"]) or [])
+    try:
+        sizes = dip_store.strata_sizes(plan, elig.eligible, chosen)
+    except SfoError as exc:
+        st.warning(str(exc))
+        return
+    saved = plan.design.get("rates") or {}
+    base = [(label, round(100 * float(saved[label]), 4) if label in saved else None)
+            for label in sizes]
+    st.session_state[keys["rates_base"]] = base
+    keys["rates_table"] = ds.key("design_rates", plan.version, tuple(sizes),
+                                 tuple(sorted(saved.items())))
+    st.markdown("**Neyman allocation** takes more cases from strata whose results are "
+                "expected to vary most: a stratum expected to fail about half the time "
+                "needs more cases than one expected almost always to pass (or almost always "
+                "to fail). Give each stratum the share of cases you expect to fail, for "
+                "example from an earlier sample; the same share everywhere gives the same "
+                "as sharing in proportion to size.")
+    table = pd.DataFrame({"Eligible cases": list(sizes.values()),
+                          RATE: [value for _, value in base]},
+                         index=pd.Index(list(sizes), name="Stratum"))
+    st.data_editor(table, key=keys["rates_table"], num_rows="fixed", width="stretch",
+                   column_config={
+                       "_index": st.column_config.TextColumn("Stratum", disabled=True),
+                       "Eligible cases": st.column_config.NumberColumn(disabled=True),
+                       RATE: st.column_config.NumberColumn(
+                           RATE, min_value=0.0, max_value=100.0, step=1.0, format="%g%%",
+                           help="The share of this stratum's cases you expect to fail the "
+                                "checklist, from 0 to 100.")})
+
+
 def _drawn(plan: PlanView, drawn: DrawView) -> None:
     r = drawn.record
     st.success(f"{len(drawn.crns)} cases were drawn by {ds.md(r.get('drawn_by') or 'someone')} "
@@ -277,10 +349,14 @@ def _drawn(plan: PlanView, drawn: DrawView) -> None:
     st.markdown(f"Stratified by {', '.join(strata_cols) or 'nothing (one stratum)'}"
                 f"{', ' + how if strata_cols and how else ''}. Eligible cases: "
                 f"{r['eligible']['rows']:,} (fingerprint {r['eligible']['fingerprint'][:16]}...).")
+    rates = r["sampler"].get("rates") if r["sampler"].get("allocation") == "neyman" else None
+    if rates:
+        st.markdown("Expected to fail, by stratum: " + "; ".join(
+            f"{ds.md(label)} {ds.pct(float(rate))}" for label, rate in rates.items()) + ".")
     st.dataframe(allocation_table(pd.DataFrame(r["allocation"])), hide_index=True,
                  width="stretch", key="sfo_dip_drawn_allocation")
     if r.get("warnings"):
-        st.warning("\n".join(f"- {ds.md(w)}" for w in r["warnings"]))
+        st.warning(_warnings(r["warnings"]))
     with st.expander("Draw again (a redraw)"):
         st.markdown("A redraw takes a new seed with the same settings. It is kept in the "
                     "selection log and named in the report beside this draw, so a sample "

@@ -100,9 +100,7 @@ def catch_up() -> None:
                                         "version.")
 
 
-def me() -> str:
-    """How the signed-in person is named in answers and logs."""
-    return session.user().name
+me = session.me
 
 
 def key(name: str, *source: Any) -> str:

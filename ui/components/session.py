@@ -66,3 +66,8 @@ def user() -> Actor:
         st.stop()
     assert isinstance(found, Actor)
     return found
+
+
+def me() -> str:
+    """How the signed-in person is named in what they change, answer and log."""
+    return user().name

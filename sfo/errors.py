@@ -25,7 +25,9 @@ user as it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 class SfoError(Exception):
@@ -65,6 +67,30 @@ class ConflictError(SfoError):
         super().__init__(f"{what} was changed by {by} at {at} after you opened it "
                          f"(they changed: {fields}). Your change was not saved: look at "
                          "theirs, then make yours again.")
+
+    def in_words(self, field: str, parts: Callable[[Mapping[str, Any] | None], dict[str, str]],
+                 *, labels: Mapping[str, str] | None = None,
+                 gone: str = "(removed)") -> ConflictError:
+        """The same conflict with ``field`` (a whole saved content) told part by part.
+
+        ``parts`` describes a content (or None) as {part: words}; only the parts
+        that differ are kept, as (yours, theirs), "(nothing)" for a part you did
+        not have and ``gone`` for one they removed. The other fields are renamed
+        by ``labels``. A conflict whose ``field`` holds no content is returned as
+        it is.
+        """
+        start, theirs = self.changes.get(field, (None, None))
+        if not isinstance(start, Mapping) and not isinstance(theirs, Mapping):
+            return self
+        before = parts(start if isinstance(start, Mapping) else None)
+        after = parts(theirs if isinstance(theirs, Mapping) else None)
+        readable: dict[str, tuple[object, object]] = {
+            k: (before.get(k, "(nothing)"), after.get(k, gone))
+            for k in [*before, *(k for k in after if k not in before)]
+            if before.get(k) != after.get(k)}
+        readable.update({(labels or {}).get(k, k): v for k, v in self.changes.items()
+                         if k != field})
+        return ConflictError(self.what, by=self.by, at=self.at, changes=readable)
 
 
 class StoreError(SfoError):

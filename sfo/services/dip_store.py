@@ -392,30 +392,24 @@ def allocation_of(plan: PlanView, eligible: Frame) -> dip_allocation.Allocation:
             rates=d.get("rates")).allocate(strata_sizes(plan, eligible), int(n))
 
 
-def _readable_changes(start: Mapping[str, Any] | None,
-                      theirs: Mapping[str, Any] | None) -> dict[str, tuple[object, object]]:
-    """What someone changed in a plan, part by part, in words (never the frame's rows)."""
-    def parts(content: Mapping[str, Any] | None) -> dict[str, str]:
-        if not content:
-            return {}
-        out = {"Where the frame came from": _source_text(content)}
-        if isinstance(content.get("frame"), Mapping):
-            frame = content["frame"]
-            out["Frame"] = f"{frame.get('name')} ({frame.get('rows')} cases)"
-        out["Reference date"] = str(content.get("reference_date", ""))
-        out["Exclusion rules"] = "; ".join(content.get("exclusions", ())) or "none"
-        out["Sample size settings"] = ", ".join(
-            f"{k} {v}" for k, v in (content.get("planning") or {}).items())
-        out["Strata and allocation"] = ", ".join(
-            f"{k} {v}" for k, v in (content.get("design") or {}).items() if v not in (None, [], 0))
-        out["Questions"] = ", ".join(str(q.get("id")) for q in content.get("questions", ()))
-        out["Draws"] = ", ".join(str(i) for i in content.get("draws", ())) or "none"
-        return out
-
-    before, after = parts(start), parts(theirs)
-    return {k: (before.get(k, "(nothing)"), after.get(k, "(nothing)"))
-            for k in list(before) + [k for k in after if k not in before]
-            if before.get(k) != after.get(k)}
+def _plan_parts(content: Mapping[str, Any] | None) -> dict[str, str]:
+    """A saved plan, part by part, in words (never the frame's rows): what a conflict
+    compares."""
+    if not content:
+        return {}
+    out = {"Where the frame came from": _source_text(content)}
+    if isinstance(content.get("frame"), Mapping):
+        frame = content["frame"]
+        out["Frame"] = f"{frame.get('name')} ({frame.get('rows')} cases)"
+    out["Reference date"] = str(content.get("reference_date", ""))
+    out["Exclusion rules"] = "; ".join(content.get("exclusions", ())) or "none"
+    out["Sample size settings"] = ", ".join(
+        f"{k} {v}" for k, v in (content.get("planning") or {}).items())
+    out["Strata and allocation"] = ", ".join(
+        f"{k} {v}" for k, v in (content.get("design") or {}).items() if v not in (None, [], 0))
+    out["Questions"] = ", ".join(str(q.get("id")) for q in content.get("questions", ()))
+    out["Draws"] = ", ".join(str(i) for i in content.get("draws", ())) or "none"
+    return out
 
 
 def _save_plan(uow: Any, current: casework.DipPlan, content: Mapping[str, Any], *,
@@ -429,11 +423,7 @@ def _save_plan(uow: Any, current: casework.DipPlan, content: Mapping[str, Any], 
         saved = uow.dip_plans.save(changed, expected_version=expected_version,
                                    actor=_name(actor))
     except ConflictError as exc:
-        start, theirs = exc.changes.get("plan", (None, None))
-        readable = _readable_changes(start if isinstance(start, Mapping) else None,
-                                     theirs if isinstance(theirs, Mapping) else None)
-        readable.update({k: v for k, v in exc.changes.items() if k != "plan"})
-        raise ConflictError(exc.what, by=exc.by, at=exc.at, changes=readable) from None
+        raise exc.in_words("plan", _plan_parts, gone="(nothing)") from None
     audit.record(uow, actor=actor, action="update", object_type="dip_plan",
                  object_id=str(saved.id), crn=None, summary=summary)
     return saved

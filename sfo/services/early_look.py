@@ -9,7 +9,7 @@ plain context for :mod:`sfo.documents.early_look`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -599,39 +599,32 @@ def change_action(state: el.EarlyLookState, action_id: str, *, description: str 
                                         for a in state.actions))
 
 
-def content_changes(start: dict[str, Any] | None,
-                    theirs: dict[str, Any] | None) -> dict[str, tuple[str, str]]:
-    """What someone changed between two saved contents, part by part, in words."""
-    def parts(content: dict[str, Any] | None) -> dict[str, str]:
-        if not content:
-            return {}
-        s = el.EarlyLookState.from_dict(content)
-        out: dict[str, str] = {}
-        for q in s.questions:
-            given = s.answer(q.id)
-            if given is not None:
-                out[f"{q.id} ({q.area})"] = el.ANSWERS[given.answer] + (
-                    f": {given.reason}" if given.reason else "")
-        for e in s.context:
-            out[f"Working context {e.entry_id} ({ctx.CATEGORIES[e.category]})"] = (
-                e.text + (" [mitigation]" if e.is_mitigation else ""))
-        if s.context_considered is not None:
-            out["Working context considered"] = f"by {s.context_considered.by}"
-        for r in s.just_culture:
-            out[f"Just-culture record {r.record_id}"] = r.summary()
-        for a in s.actions:
-            out[f"Action {a.action_id}"] = (f"{a.description} ({a.owner_role}, due {_day(a.due)}"
-                                            f"{', done' if a.done else ''})")
-        if s.recommendation is not None:
-            out["Recommendation"] = ("; ".join(el.RECOMMENDATIONS.get(c, c)
-                                               for c in s.recommendation.choices)
-                                     + f": {s.recommendation.rationale}")
-        return out
-
-    before, after = parts(start), parts(theirs)
-    return {k: (before.get(k, "(nothing)"), after.get(k, "(removed)"))
-            for k in list(before) + [k for k in after if k not in before]
-            if before.get(k) != after.get(k)}
+def content_parts(content: Mapping[str, Any] | None) -> dict[str, str]:
+    """A saved early look, part by part, in words: what a conflict compares."""
+    if not content:
+        return {}
+    s = el.EarlyLookState.from_dict(dict(content))
+    out: dict[str, str] = {}
+    for q in s.questions:
+        given = s.answer(q.id)
+        if given is not None:
+            out[f"{q.id} ({q.area})"] = el.ANSWERS[given.answer] + (
+                f": {given.reason}" if given.reason else "")
+    for e in s.context:
+        out[f"Working context {e.entry_id} ({ctx.CATEGORIES[e.category]})"] = (
+            e.text + (" [mitigation]" if e.is_mitigation else ""))
+    if s.context_considered is not None:
+        out["Working context considered"] = f"by {s.context_considered.by}"
+    for r in s.just_culture:
+        out[f"Just-culture record {r.record_id}"] = r.summary()
+    for a in s.actions:
+        out[f"Action {a.action_id}"] = (f"{a.description} ({a.owner_role}, due {_day(a.due)}"
+                                        f"{', done' if a.done else ''})")
+    if s.recommendation is not None:
+        out["Recommendation"] = ("; ".join(el.RECOMMENDATIONS.get(c, c)
+                                           for c in s.recommendation.choices)
+                                 + f": {s.recommendation.rationale}")
+    return out
 
 
 def save_draft(early_look_id: int, state: el.EarlyLookState, *, expected_version: int,
@@ -643,9 +636,4 @@ def save_draft(early_look_id: int, state: el.EarlyLookState, *, expected_version
         return save_stored(early_look_id, state, expected_version=expected_version,
                            actor=actor, url=url, note=note)
     except ConflictError as exc:
-        start, theirs = exc.changes.get("content", (None, None))
-        if not isinstance(start, dict) or not isinstance(theirs, dict):
-            raise
-        readable: dict[str, tuple[object, object]] = dict(content_changes(start, theirs))
-        readable.update({k: v for k, v in exc.changes.items() if k != "content"})
-        raise ConflictError(exc.what, by=exc.by, at=exc.at, changes=readable) from None
+        raise exc.in_words("content", content_parts) from None

@@ -17,7 +17,7 @@ the victim's family (see :func:`sfo.documents.review.family_context`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -762,62 +762,56 @@ def change_action(state: rv.ReviewState, action_id: str, *, description: str | N
                                         for a in state.actions))
 
 
-def content_changes(start: dict[str, Any] | None, theirs: dict[str, Any] | None, *,
-                    restricted: bool = True) -> dict[str, tuple[str, str]]:
-    """What someone changed between two saved contents of a review, part by part, in words.
+def content_parts(content: Mapping[str, Any] | None, *,
+                  restricted: bool = True) -> dict[str, str]:
+    """A saved review, part by part, in words: what a conflict compares.
 
     With ``restricted`` False, restricted factors and working-context entries
     are left out (for someone who may not see them).
     """
-    def parts(content: dict[str, Any] | None) -> dict[str, str]:
-        if not content:
-            return {}
-        s = rv.ReviewState.from_dict(content)
-        out: dict[str, str] = {}
-        if s.background:
-            out["Case background"] = s.background
-        if s.risk_profile:
-            out["Risk profile at the time"] = s.risk_profile
-        for e in s.episodes:
-            out[f"Episode {e.episode_id}"] = " / ".join(
-                t for t in (rv.EPISODE_KINDS[e.kind], e.expected, e.what_happened,
-                            "; ".join(e.known_then), e.why_it_made_sense, e.good_practice,
-                            "; ".join(e.knew)) if t)
-        for heading, title in rv.HEADINGS.items():
-            if s.analysis_of(heading):
-                out[f"Analysis: {title}"] = s.analysis_of(heading)
-        if s.judgement is not None:
-            out["Overall judgement"] = (f"{rv.JUDGEMENTS[s.judgement.all_reasonable_steps]}: "
-                                        f"{s.judgement.reasons}")
-        for f in s.factors:
-            if f.restricted and not restricted:
-                continue
-            out[f"Factor {f.factor_id} ({f.kind.title})"] = " / ".join(
-                t for t in (f.description, fc.KNOWN.get(f.known_at_the_time or "", ""),
-                            fc.EFFECTS[f.effect], fc.SCOPES.get(f.scope or "", ""),
-                            "; ".join(f"{n.text} ({n.grade})" for n in f.evidence)) if t)
-        for c in s.context:
-            if c.restricted and not restricted:
-                continue
-            out[f"Working context {c.entry_id}"] = c.text
-        if s.context_considered is not None:
-            out["How the working context was considered"] = s.context_statement
-        for x in s.learning:
-            out[f"Learning {x.learning_id} ({fc.LEVELS[x.level].lower()})"] = x.text
-        for a in s.actions:
-            out[f"Action {a.action_id}"] = (
-                f"{a.description} ({a.owner_role}, due {_day(a.due)}, "
-                f"{rv.ACTION_STATUSES[a.status].lower()}; {', '.join(a.links)})")
-        if s.family_summary:
-            out["Summary for the family"] = s.family_summary
-        if s.finalised is not None:
-            out["Finalised"] = f"version {s.version}, by {s.finalised.by}"
-        return out
-
-    before, after = parts(start), parts(theirs)
-    return {k: (before.get(k, "(nothing)"), after.get(k, "(removed)"))
-            for k in list(before) + [k for k in after if k not in before]
-            if before.get(k) != after.get(k)}
+    if not content:
+        return {}
+    s = rv.ReviewState.from_dict(dict(content))
+    out: dict[str, str] = {}
+    if s.background:
+        out["Case background"] = s.background
+    if s.risk_profile:
+        out["Risk profile at the time"] = s.risk_profile
+    for e in s.episodes:
+        out[f"Episode {e.episode_id}"] = " / ".join(
+            t for t in (rv.EPISODE_KINDS[e.kind], e.expected, e.what_happened,
+                        "; ".join(e.known_then), e.why_it_made_sense, e.good_practice,
+                        "; ".join(e.knew)) if t)
+    for heading, title in rv.HEADINGS.items():
+        if s.analysis_of(heading):
+            out[f"Analysis: {title}"] = s.analysis_of(heading)
+    if s.judgement is not None:
+        out["Overall judgement"] = (f"{rv.JUDGEMENTS[s.judgement.all_reasonable_steps]}: "
+                                    f"{s.judgement.reasons}")
+    for f in s.factors:
+        if f.restricted and not restricted:
+            continue
+        out[f"Factor {f.factor_id} ({f.kind.title})"] = " / ".join(
+            t for t in (f.description, fc.KNOWN.get(f.known_at_the_time or "", ""),
+                        fc.EFFECTS[f.effect], fc.SCOPES.get(f.scope or "", ""),
+                        "; ".join(f"{n.text} ({n.grade})" for n in f.evidence)) if t)
+    for c in s.context:
+        if c.restricted and not restricted:
+            continue
+        out[f"Working context {c.entry_id}"] = c.text
+    if s.context_considered is not None:
+        out["How the working context was considered"] = s.context_statement
+    for x in s.learning:
+        out[f"Learning {x.learning_id} ({fc.LEVELS[x.level].lower()})"] = x.text
+    for a in s.actions:
+        out[f"Action {a.action_id}"] = (
+            f"{a.description} ({a.owner_role}, due {_day(a.due)}, "
+            f"{rv.ACTION_STATUSES[a.status].lower()}; {', '.join(a.links)})")
+    if s.family_summary:
+        out["Summary for the family"] = s.family_summary
+    if s.finalised is not None:
+        out["Finalised"] = f"version {s.version}, by {s.finalised.by}"
+    return out
 
 
 def save_draft(review_id: int, state: rv.ReviewState, *, expected_version: int,
@@ -829,16 +823,11 @@ def save_draft(review_id: int, state: rv.ReviewState, *, expected_version: int,
         return save_stored(review_id, state, expected_version=expected_version, actor=actor,
                            url=url, note=note)
     except ConflictError as exc:
-        start, theirs = exc.changes.get("content", (None, None))
-        if not isinstance(start, dict) or not isinstance(theirs, dict):
-            raise
-        readable: dict[str, tuple[object, object]] = dict(content_changes(
-            start, theirs, restricted=access.can_see_restricted(actor)))
-        labels = {"status": "Status", "fingerprint": "Fingerprint",
-                  "finalised_at": "Finalised at"}
-        readable.update({labels.get(k, k): v for k, v in exc.changes.items()
-                         if k != "content"})
-        raise ConflictError(exc.what, by=exc.by, at=exc.at, changes=readable) from None
+        restricted = access.can_see_restricted(actor)
+        raise exc.in_words(
+            "content", lambda content: content_parts(content, restricted=restricted),
+            labels={"status": "Status", "fingerprint": "Fingerprint",
+                    "finalised_at": "Finalised at"}) from None
 
 
 def pdf_available() -> bool:

@@ -13,13 +13,8 @@ a reachable PostgreSQL server the test is skipped, saying why (in CI it fails).
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,10 +28,9 @@ from sfo.store import engine as store_engine
 from sfo.store import schema
 from tests.e2e.conftest import (
     PASSWORD,
-    ROOT,
     SCENARIOS,
-    _free_port,
     chromium,
+    running_app,
     settle,
     sign_in,
 )
@@ -55,8 +49,6 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _admin(admin, f'CREATE DATABASE "{name}"')
     url = sa.engine.make_url(admin).set(database=name).render_as_string(hide_password=False)
     folder = tmp_path_factory.mktemp("long_work")
-    log = (folder / "server.log").open("w")
-    proc = None
     try:
         engine = store_engine.make_engine(url)
         try:
@@ -68,36 +60,9 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for role in ("manager", "quality"):
             accounts.create_user(role, display_name=f"E2E {role}", roles=[role],
                                  password=PASSWORD, actor="test setup", url=url)
-        port = _free_port()
-        env = {**os.environ, "SFO_DATABASE_URL": url, "SFO_DATA_DIR": str(folder)}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "streamlit_app.py"),
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none", "--client.toolbarMode", "minimal"],
-            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("the app did not start:\n"
-                                   + (folder / "server.log").read_text("utf-8")[-3000:])
-            time.sleep(0.3)
-        yield base
+        with running_app(url, folder) as base:
+            yield base
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        log.close()
         _admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -7,6 +7,10 @@
     ``PASSWORD``. Tests that change casework start their own early look or
     review, so they do not depend on each other.
 
+``own_db``
+    A copy of ``ui_db`` for one test (named by SFO_DATABASE_URL), for tests
+    whose changes others must not see.
+
 ``app``
     ``app(role)`` is an AppTest of ``ui/streamlit_app.py`` with someone of
     that role already signed in (``app(None)``: nobody signed in), run once.
@@ -15,14 +19,17 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
 from fixtures import seed
 from sfo.domain.access import Actor
+from sfo.store import engine as store_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "ui" / "streamlit_app.py")
@@ -48,6 +55,18 @@ def ui_env(ui_db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("SFO_DATABASE_URL", ui_db)
     monkeypatch.setenv("SFO_DATA_DIR", str(tmp_path))
     return ui_db
+
+
+@pytest.fixture
+def own_db(ui_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    source = make_url(ui_env).database
+    assert source
+    target = tmp_path / "own.db"
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    url = store_engine.sqlite_url(target)
+    monkeypatch.setenv("SFO_DATABASE_URL", url)
+    return url
 
 
 def actor(role: str, pdus: tuple[str, ...] = ()) -> Actor:

@@ -28,18 +28,6 @@ NEW_PASSWORD = "plum kettle harbour seven"
 CASEWORK = ("manager", "reviewer", "quality", "hr")
 
 
-@pytest.fixture
-def own_db(ui_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    source = make_url(ui_env).database
-    assert source
-    target = tmp_path / "own.db"
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    url = store_engine.sqlite_url(target)
-    monkeypatch.setenv("SFO_DATABASE_URL", url)
-    return url
-
-
 def open_page(app, page: str, role: str = "admin", **kwargs):
     at = app(role, **kwargs)
     at.switch_page(page).run()

@@ -11,17 +11,13 @@ import csv
 import io
 import json
 import random
-import sqlite3
 from datetime import date
-from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from dipsample import planning
 from fixtures.dip import make_results
 from sfo.services import dip_store
-from sfo.store import engine as store_engine
 from tests.ui.conftest import actor
 from ui import navigation
 
@@ -49,18 +45,6 @@ def results_csv(rows: list[dict[str, str]]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
-
-
-@pytest.fixture
-def own_db(ui_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    source = make_url(ui_env).database
-    assert source
-    target = tmp_path / "own.db"
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    url = store_engine.sqlite_url(target)
-    monkeypatch.setenv("SFO_DATABASE_URL", url)
-    return url
 
 
 def planned(*, exclude: tuple[str, ...] = ("start_date within 8w",)) -> dip_store.PlanView:

@@ -6,33 +6,17 @@ never change what another sees.
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
-from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from sfo.domain import early_look as el
 from sfo.domain.access import Actor
 from sfo.services import early_look
-from sfo.store import engine as store_engine
 from tests.ui.conftest import DA_CRN, actor
 
 MANAGER = actor("manager")
 OTHER = Actor("other", "Olu Other", ("manager",))
-
-
-@pytest.fixture
-def own_db(ui_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    source = make_url(ui_env).database
-    assert source
-    target = tmp_path / "own.db"
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    url = store_engine.sqlite_url(target)
-    monkeypatch.setenv("SFO_DATABASE_URL", url)
-    return url
 
 
 @pytest.fixture
